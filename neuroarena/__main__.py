@@ -1,0 +1,3 @@
+from neuroarena.cli import main
+
+main()

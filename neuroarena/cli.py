@@ -1,0 +1,150 @@
+"""The ``neuroarena`` command: parse, then call the Python API. Heavy imports happen inside commands."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from neuroarena import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="neuroarena",
+        description="Benchmark AI models of brain activity: one command per task, honest splits, comparable scores.",
+    )
+    parser.add_argument("--version", action="version", version=f"neuroarena {__version__}")
+    parser.add_argument("--home", help="root folder for data, caches and results "
+                                       "(default: $NEUROARENA_HOME or ~/.neuroarena)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lister = sub.add_parser("list", help="list tasks, models or studies")
+    lister.add_argument("what", choices=["tasks", "models", "studies"])
+
+    eeg = sub.add_parser("eeg", help="run EEG decoding tasks", description="Run EEG decoding tasks: "
+                         "prepare the data, train and test every model with every seed, print the leaderboard.")
+    eeg.add_argument("tasks", nargs="+", metavar="TASK", help="task names (see `neuroarena list tasks`) or YAML paths")
+    eeg.add_argument("--dataset", help="dataset name (default: the task's own; `simulated` runs offline)")
+    eeg.add_argument("-m", "--models", nargs="+", default=["all_baseline"], metavar="MODEL",
+                     help="models or groups: all_baseline, all_classic, all (default: all_baseline)")
+    eeg.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="seeds (default: 33 34 35)")
+    eeg.add_argument("--prepare", action="store_true", help="only build the preprocessed window cache")
+    eeg.add_argument("--download", action="store_true", help="download the dataset's raw files first")
+    eeg.add_argument("--debug", action="store_true", help="2 epochs x 5 batches on a subsample, one seed")
+    eeg.add_argument("--retry", action="store_true", help="run failed jobs again")
+    eeg.add_argument("--max-epochs", type=int, help="override the recipe's epoch limit (recorded)")
+    eeg.add_argument("--batch-size", type=int, help="override the recipe's batch size (recorded)")
+    eeg.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
+
+    report = sub.add_parser("report", help="print the leaderboard and write markdown and CSV")
+    report.add_argument("--out", help="folder for leaderboard.md/.csv (default: <home>/results/report)")
+    report.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
+    return parser
+
+
+def _list(what: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None)
+    if what == "tasks":
+        from neuroarena.tasks.config import load_task, task_files
+
+        for col in ("task", "target", "metric", "default dataset", "description"):
+            table.add_column(col)
+        for name in task_files():
+            t = load_task(name)
+            table.add_row(name, t.target.kind, t.primary_metric, t.default_dataset, t.description)
+    elif what == "models":
+        from neuroarena.models.registry import list_models
+
+        for col in ("model", "family", "kind", "targets", "description"):
+            table.add_column(col)
+        for m in list_models():
+            table.add_row(m.name, m.family, m.kind, ",".join(sorted(m.targets)), m.description)
+    else:
+        from neuroarena.studies.registry import STUDIES
+
+        table.add_column("dataset")
+        table.add_column("description")
+        for name, (_, _, description) in STUDIES.items():
+            table.add_row(name, description)
+    Console().print(table)
+
+
+def _print_leaderboard(table, title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Table(title=title)
+    for col in ("task", "dataset", "model", "metric", "mean ± std", "seeds", "normalized", "rank"):
+        out.add_column(col, justify="right" if col in ("seeds", "normalized", "rank") else "left")
+    for _, r in table.iterrows():
+        out.add_row(r["task"], r["dataset"], r["model"], r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
+                    str(r["n_seeds"]), f"{r['normalized']:.3f}", f"{r['rank']:g}")
+    Console().print(out)
+
+
+def _eeg(args: argparse.Namespace) -> None:
+    from rich.console import Console
+
+    from neuroarena.runner import api
+
+    console = Console(stderr=True)
+    if args.download:
+        for task in args.tasks:
+            api.download(task, args.dataset)
+    if args.prepare:
+        for task in args.tasks:
+            store = api.prepare(task, args.dataset, progress=True)
+            console.print(f"{task}: {len(store)} windows x {store.n_chans} channels x {store.n_times} samples "
+                          f"at {store.sfreq:g} Hz in {store.root}")
+        return
+    overrides = {k: v for k, v in (("max_epochs", args.max_epochs), ("batch_size", args.batch_size)) if v}
+    seeds = args.seeds or ([33] if args.debug else None)
+    kwargs = {"seeds": seeds} if seeds else {}
+    frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,
+                    recipe_overrides=overrides, retry=args.retry, progress=console.print, **kwargs)
+    from neuroarena.report.leaderboard import leaderboard
+
+    _print_leaderboard(leaderboard(frame), "neuroarena leaderboard (this run)")
+    failed = frame[frame["status"] != "ok"] if len(frame) else frame
+    if len(failed):
+        raise SystemExit(f"error: {len(failed)} job(s) failed; see the lines above, fix, then re-run with --retry")
+
+
+def _report(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from neuroarena.home import results_dir
+    from neuroarena.report.leaderboard import write_report
+
+    out = Path(args.out) if args.out else results_dir() / "report"
+    table, paths = write_report(results_dir(), out)
+    _print_leaderboard(table, "neuroarena leaderboard")
+    Console(stderr=True).print("written: " + ", ".join(str(p) for p in paths.values()))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``neuroarena`` console script."""
+    args = _parser().parse_args(argv)
+    home = getattr(args, "sub_home", None) or args.home
+    from neuroarena.errors import NeuroarenaError
+
+    try:
+        from neuroarena.runner.api import use_home
+
+        use_home(home)
+        {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args)}[args.command]()
+    except NeuroarenaError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        print("interrupted: finished jobs are recorded; re-run to continue", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

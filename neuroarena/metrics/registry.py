@@ -1,0 +1,142 @@
+"""Every metric by name, with what it needs, its direction and its perfect value."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
+
+import numpy as np
+
+from neuroarena.errors import NeuroarenaError
+from neuroarena.metrics.classification import balanced_accuracy, f1_macro
+from neuroarena.metrics.retrieval import batch_topk, full_set_topk
+
+
+@dataclass(frozen=True)
+class MetricInputs:
+    """The standard bundle every metric is computed from (see :func:`compute_metrics`)."""
+
+    pred: np.ndarray
+    target: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    stimulus: np.ndarray | None = None
+    candidate_ids: np.ndarray | None = None
+    candidate_emb: np.ndarray | None = None
+    batch_size: int = 128
+
+    def require(self, metric: str, *names: str) -> list[Any]:
+        """The named fields, or an error naming the ones that are missing."""
+        missing = [name for name in names if getattr(self, name) is None]
+        if missing:
+            raise NeuroarenaError(f"metric {metric!r} needs {', '.join(missing)}",
+                                  fix=f"pass {', '.join(missing)} to compute_metrics")
+        return [getattr(self, name) for name in names]
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A named metric.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(inputs: MetricInputs) -> float``.
+    higher_is_better : bool
+    perfect : float
+        The score of a perfect model (the 1 of the normalized score).
+    kind : {"classification", "retrieval"}
+    """
+
+    compute: Callable[[MetricInputs], float]
+    higher_is_better: bool
+    perfect: float
+    kind: Literal["classification", "retrieval"]
+
+
+def _classification(name: str, score: Callable[[np.ndarray, np.ndarray], float]) -> MetricInfo:
+    def compute(inputs: MetricInputs) -> float:
+        (labels,) = inputs.require(name, "labels")
+        return score(labels, inputs.pred)
+
+    return MetricInfo(compute, higher_is_better=True, perfect=1.0, kind="classification")
+
+
+def _full_set(name: str, k: int) -> MetricInfo:
+    def compute(inputs: MetricInputs) -> float:
+        stimulus, ids, emb = inputs.require(name, "stimulus", "candidate_ids", "candidate_emb")
+        return full_set_topk(inputs.pred, stimulus, ids, emb, k)
+
+    return MetricInfo(compute, higher_is_better=True, perfect=1.0, kind="retrieval")
+
+
+def _batch(name: str, k: int) -> MetricInfo:
+    def compute(inputs: MetricInputs) -> float:
+        (target,) = inputs.require(name, "target")
+        return batch_topk(inputs.pred, target, k, inputs.batch_size)
+
+    return MetricInfo(compute, higher_is_better=True, perfect=1.0, kind="retrieval")
+
+
+METRICS: dict[str, MetricInfo] = {
+    "balanced_accuracy": _classification("balanced_accuracy", balanced_accuracy),
+    "f1_macro": _classification("f1_macro", f1_macro),
+    "top1": _full_set("top1", 1),
+    "top5": _full_set("top5", 5),
+    "top1_batch": _batch("top1_batch", 1),
+    "top5_batch": _batch("top5_batch", 5),
+}
+
+
+def metric_info(name: str) -> MetricInfo:
+    """The :class:`MetricInfo` called ``name``; an unknown name lists the known ones."""
+    if name not in METRICS:
+        raise NeuroarenaError(f"unknown metric {name!r}", fix=f"use one of {', '.join(sorted(METRICS))}")
+    return METRICS[name]
+
+
+def compute_metrics(
+    names: list[str] | tuple[str, ...],
+    *,
+    pred: np.ndarray,
+    target: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+    stimulus: np.ndarray | None = None,
+    candidate_ids: np.ndarray | None = None,
+    candidate_emb: np.ndarray | None = None,
+    batch_size: int = 128,
+) -> dict[str, float]:
+    """Compute the named metrics from one set of test outputs.
+
+    Parameters
+    ----------
+    names : list of str
+        Keys of :data:`METRICS`.
+    pred : ndarray, shape (n, n_classes), (n,) or (n, d)
+        Classification: logits or labels. Retrieval: one embedding per window.
+    target : ndarray, shape (n, d), optional
+        Retrieval: the true embedding of each window (batch metrics).
+    labels : ndarray of int, shape (n,), optional
+        Classification: the true labels.
+    stimulus : ndarray, shape (n,), optional
+        Retrieval: the stimulus id of each window (full-set metrics).
+    candidate_ids : ndarray, shape (m,), optional
+    candidate_emb : ndarray, shape (m, d), optional
+        Retrieval: the full candidate set.
+    batch_size : int
+        Batch size of the ``*_batch`` metrics.
+
+    Returns
+    -------
+    dict
+        Metric name -> score, in the order of ``names``.
+    """
+    infos = {name: metric_info(name) for name in names}
+    inputs = MetricInputs(
+        pred=np.asarray(pred),
+        target=None if target is None else np.asarray(target),
+        labels=None if labels is None else np.asarray(labels),
+        stimulus=None if stimulus is None else np.asarray(stimulus),
+        candidate_ids=None if candidate_ids is None else np.asarray(candidate_ids),
+        candidate_emb=None if candidate_emb is None else np.asarray(candidate_emb),
+        batch_size=batch_size,
+    )
+    return {name: float(info.compute(inputs)) for name, info in infos.items()}

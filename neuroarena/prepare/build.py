@@ -1,0 +1,183 @@
+"""Build a window store, one recording at a time, resumable after a kill."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from neuroarena.errors import NeuroarenaError
+from neuroarena.fileio import atomic_path, write_json_atomic
+from neuroarena.hashing import stable_hash
+from neuroarena.prepare.config import PrepareConfig
+from neuroarena.prepare.preprocess import preprocess_raw
+from neuroarena.prepare.store import (
+    FORMAT_VERSION, MANIFEST_NAME, RECORDING_COLUMNS, WindowStore, column_kinds, file_sha256,
+    write_metadata_tsv,
+)
+from neuroarena.prepare.windows import extract_windows
+from neuroarena.studies.base import Recording, Study
+
+
+def store_key(study: Study, config: PrepareConfig) -> str:
+    """Hash of everything that shapes a store: the study's parameters and the prepare config."""
+    return stable_hash({"study": study.params(), "prepare": config.model_dump(mode="json")})
+
+
+def store_root(study: Study, config: PrepareConfig, cache_root: str | Path) -> Path:
+    """Folder of the store for ``study`` under ``config``: ``<cache_root>/prepare/<name>-<key>``."""
+    return Path(cache_root) / "prepare" / f"{study.name.lower()}-{store_key(study, config)}"
+
+
+def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
+                progress: bool = True) -> WindowStore:
+    """Open the store of ``study`` under ``config``, building the missing parts first.
+
+    Recordings are processed one at a time (at most one in memory). Each shard's
+    ``.npy`` and ``.tsv`` are written atomically, then its sidecar; a shard whose sidecar
+    exists and whose checksum matches is reused, so a killed build resumes where it
+    stopped. The manifest is written last.
+
+    Parameters
+    ----------
+    study : Study
+        Yields the recordings, in a stable order.
+    config : PrepareConfig
+        Preprocessing and windowing.
+    cache_root : str or Path
+        The cache folder (``neuroarena.home.cache_dir()``).
+    progress : bool
+        Show a progress bar over recordings.
+
+    Returns
+    -------
+    store : WindowStore
+
+    Raises
+    ------
+    NeuroarenaError
+        A recording fails (NaN, events outside it, ...) or differs from the first in
+        channels or sampling rate; no manifest is written.
+    """
+    root = store_root(study, config, cache_root)
+    if (root / MANIFEST_NAME).is_file():
+        return WindowStore.open(root)
+    recordings = study.recordings()
+    if not recordings:
+        raise NeuroarenaError(f"study {study.name} has no recordings", path=study.root,
+                              fix="download it first")
+    _check_unique_ids(recordings, study)
+    shards, reference = [], None
+    for recording in tqdm(recordings, desc=f"prepare {study.name}", unit="recording",
+                          disable=not progress):
+        sidecar = _reusable_sidecar(root, recording)
+        if sidecar is None:
+            sidecar = _build_shard(root, recording, config, reference)
+        _check_layout(sidecar, reference, recording)
+        reference = reference or (recording, sidecar)
+        shards.append(_manifest_entry(recording, sidecar))
+    first = reference[1]
+    write_json_atomic(root / MANIFEST_NAME, {
+        "format_version": FORMAT_VERSION,
+        "config": config.model_dump(mode="json"),
+        "config_hash": store_key(study, config),
+        "study": study.params(),
+        "ch_names": first["ch_names"],
+        "chs_info": first["chs_info"],
+        "sfreq": first["sfreq"],
+        "n_times": config.n_times,
+        "n_chans": len(first["ch_names"]),
+        "dtype": config.dtype,
+        "shards": shards,
+        "n_windows": sum(shard["n_windows"] for shard in shards),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    })
+    return WindowStore.open(root)
+
+
+def _shard_paths(root: Path, recording: Recording) -> tuple[Path, Path, Path]:
+    shards = root / "shards"
+    return tuple(shards / f"{recording.id}{suffix}" for suffix in (".npy", ".tsv", ".json"))
+
+
+def _reusable_sidecar(root: Path, recording: Recording) -> dict[str, Any] | None:
+    """The shard's sidecar if the shard is complete and intact, else None."""
+    npy_path, tsv_path, sidecar_path = _shard_paths(root, recording)
+    if not (sidecar_path.is_file() and npy_path.is_file() and tsv_path.is_file()):
+        return None
+    try:
+        sidecar = json.loads(sidecar_path.read_text())
+    except json.JSONDecodeError:
+        return None
+    return sidecar if sidecar.get("sha256") == file_sha256(npy_path) else None
+
+
+def _build_shard(root: Path, recording: Recording, config: PrepareConfig,
+                 reference: tuple[Recording, dict[str, Any]] | None) -> dict[str, Any]:
+    """Preprocess one recording, write its shard, return its sidecar (the data is freed on return)."""
+    npy_path, tsv_path, sidecar_path = _shard_paths(root, recording)
+    raw = preprocess_raw(recording.load(), config, recording.path)
+    layout = {
+        "ch_names": list(raw.ch_names),
+        "chs_info": [{"ch_name": ch["ch_name"], "loc": [float(v) for v in ch["loc"]]}
+                     for ch in raw.info["chs"]],
+        "sfreq": float(raw.info["sfreq"]),
+    }
+    _check_layout(layout, reference, recording)
+    X, metadata = extract_windows(raw, recording.events(), config, recording.path)
+    del raw
+    X = X.astype(config.dtype)
+    if not np.isfinite(X).all():
+        raise NeuroarenaError(f"windows overflow {config.dtype}", path=recording.path,
+                              fix="set clip in the prepare config or use dtype float32")
+    for position, column in enumerate(RECORDING_COLUMNS):
+        value = recording.id if column == "recording" else getattr(recording, column)
+        metadata.insert(position, column, value)
+    with atomic_path(npy_path) as tmp:
+        with open(tmp, "wb") as stream:
+            np.save(stream, X)
+    with atomic_path(tsv_path) as tmp:
+        write_metadata_tsv(tmp, metadata)
+    sidecar = {**layout, "n_windows": len(X), "sha256": file_sha256(npy_path),
+               "bytes": npy_path.stat().st_size, "columns": column_kinds(metadata)}
+    write_json_atomic(sidecar_path, sidecar)
+    return sidecar
+
+
+def _check_layout(layout: dict[str, Any], reference: tuple[Recording, dict[str, Any]] | None,
+                  recording: Recording) -> None:
+    """Every recording must have the first one's channels (same order) and sampling rate."""
+    if reference is None:
+        return
+    first, expected = reference
+    if layout["ch_names"] != expected["ch_names"]:
+        missing = [name for name in expected["ch_names"] if name not in layout["ch_names"]]
+        extra = [name for name in layout["ch_names"] if name not in expected["ch_names"]]
+        raise NeuroarenaError(f"channels differ from {first.path} (missing {missing}, extra "
+                              f"{extra}, or another order)", path=recording.path,
+                              fix="set picks in the prepare config to the channels all recordings share")
+    if layout["sfreq"] != expected["sfreq"]:
+        raise NeuroarenaError(f"sampling rate {layout['sfreq']} Hz differs from {first.path} "
+                              f"({expected['sfreq']} Hz)", path=recording.path,
+                              fix="check the sfreq of the prepare config")
+
+
+def _manifest_entry(recording: Recording, sidecar: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "recording": recording.id, "subject": recording.subject, "session": recording.session,
+        "run": recording.run, "task": recording.task, "n_windows": sidecar["n_windows"],
+        "file": f"shards/{recording.id}.npy", "sha256": sidecar["sha256"],
+        "bytes": sidecar["bytes"],
+    }
+
+
+def _check_unique_ids(recordings: list[Recording], study: Study) -> None:
+    counts = Counter(recording.id for recording in recordings)
+    duplicates = sorted(rec_id for rec_id, count in counts.items() if count > 1)
+    if duplicates:
+        raise NeuroarenaError(f"recordings share the ids {duplicates}", path=study.root,
+                              fix=f"give each recording of {study.name} a distinct subject/session/task/run")

@@ -1,0 +1,1 @@
+"""Immutable result records and the store that holds them."""

@@ -1,0 +1,28 @@
+"""Records as a tidy table: one row per job, one column per metric."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import pandas as pd
+
+from neuroarena.results.records import ResultRecord
+
+KEY_COLUMNS = ["task", "dataset", "model", "seed", "config_hash"]
+
+
+def records_frame(records: Iterable[ResultRecord]) -> pd.DataFrame:
+    """One row per record: key columns, status, primary metric and its score, each test metric, costs."""
+    rows = []
+    for r in records:
+        row = {
+            "task": r.key.task, "dataset": r.key.dataset, "model": r.key.model, "seed": r.key.seed,
+            "config_hash": r.key.config_hash, "status": r.status, "error": r.error,
+            "family": r.model_family, "primary_metric": r.primary_metric,
+            "score": r.metrics.get(r.primary_metric, float("nan")),
+            "n_params": r.n_params, "wall_time_s": r.wall_time_s, "peak_memory_mb": r.peak_memory_mb,
+            "recipe_overrides": ",".join(f"{k}={v}" for k, v in sorted(r.recipe_overrides.items())),
+        }
+        row.update({f"test_{name}": value for name, value in r.metrics.items()})
+        rows.append(row)
+    columns = KEY_COLUMNS + ["status", "error", "family", "primary_metric", "score"]
+    return pd.DataFrame(rows, columns=None if rows else columns)

@@ -1,0 +1,1 @@
+"""Expand a request into jobs and run them on an executor."""

@@ -1,0 +1,117 @@
+"""The Python API the CLI calls: expand a request into jobs, run them, collect the records."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from neuroarena.errors import NeuroarenaError
+from neuroarena.home import cache_dir, neuroarena_home, results_dir
+from neuroarena.runner.job import JobSpec
+from neuroarena.training.recipe import DEFAULT_SEEDS
+
+#: Always run beside the requested models: the normalized score is measured against it.
+REFERENCE_MODEL = "dummy"
+
+
+def use_home(home: str | Path | None) -> Path:
+    """Resolve the root folder and export it as ``$NEUROARENA_HOME`` for this process and its workers."""
+    root = neuroarena_home(home)
+    os.environ["NEUROARENA_HOME"] = str(root)
+    return root
+
+
+def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | None = None,
+                seeds: Sequence[int] = DEFAULT_SEEDS, debug: bool = False,
+                recipe_overrides: dict[str, Any] | None = None,
+                notes: Callable[[str], None] = lambda message: None) -> list[JobSpec]:
+    """Every (task, dataset, model, seed) job of a request, the reference model included.
+
+    Models named through a group (``all_baseline``) that cannot predict a task's target are skipped with
+    a note; a model named explicitly that cannot is an error.
+    """
+    from neuroarena.models.registry import expand_models, get_model
+    from neuroarena.tasks.config import load_task
+
+    jobs: list[JobSpec] = []
+    for task_name in tasks:
+        task = load_task(task_name)
+        names = expand_models(list(models))
+        if REFERENCE_MODEL not in names:
+            names.append(REFERENCE_MODEL)
+        for name in names:
+            spec = get_model(name)
+            if task.target.kind not in spec.targets:
+                if name in models:
+                    raise NeuroarenaError(
+                        f"model '{name}' cannot predict {task.target.kind} targets (task '{task.name}')",
+                        fix=f"choose a model that supports them (`neuroarena list models`)")
+                notes(f"skipping {name} on {task.name}: it does not predict {task.target.kind} targets")
+                continue
+            for seed in seeds:
+                jobs.append(JobSpec(task=task_name, dataset=dataset or task.default_dataset, model=name,
+                                    seed=int(seed), debug=debug, recipe_overrides=dict(recipe_overrides or {})))
+    return jobs
+
+
+def prepare(task: str, dataset: str | None = None, home: str | Path | None = None, progress: bool = True):
+    """Build (or reuse) the window store of ``task`` on ``dataset``; returns the :class:`WindowStore`."""
+    from neuroarena.prepare.build import build_store
+    from neuroarena.studies.registry import get_study
+    from neuroarena.tasks.config import load_task
+
+    use_home(home)
+    config = load_task(task)
+    study = get_study(dataset or config.default_dataset)
+    return build_store(study, config.prepare, cache_dir(), progress=progress)
+
+
+def download(task: str, dataset: str | None = None, home: str | Path | None = None) -> None:
+    """Download the raw files of ``dataset`` (or the task's default dataset)."""
+    from neuroarena.studies.registry import get_study
+    from neuroarena.tasks.config import load_task
+
+    use_home(home)
+    get_study(dataset or load_task(task).default_dataset).download()
+
+
+def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = None,
+        seeds: Sequence[int] = DEFAULT_SEEDS, debug: bool = False, home: str | Path | None = None,
+        recipe_overrides: dict[str, Any] | None = None, retry: bool = False,
+        progress: Callable[[str], None] | None = None):
+    """Run the benchmark grid and return the records as a DataFrame (one row per job).
+
+    Parameters
+    ----------
+    task : str or list of str
+        Task names (``"image"``, ``"category"``) or task YAML paths.
+    models : list of str
+        Model names or groups (``all_baseline``); ``dummy`` is always added as the reference.
+    dataset : str, optional
+        ``--dataset`` name; defaults to each task's default dataset.
+    seeds : list of int
+        One job per seed (default 33, 34, 35).
+    debug : bool
+        2 epochs of 5 batches on a subsample: a smoke run in seconds.
+    home : path, optional
+        Root folder for data, caches and results (default ``$NEUROARENA_HOME`` or ``~/.neuroarena``).
+    recipe_overrides : dict, optional
+        Changes to the training recipe; written into every record.
+    retry : bool
+        Run failed jobs again (finished jobs are always skipped).
+    progress : callable, optional
+        Receives one line per event (job started/finished/skipped).
+    """
+    from neuroarena.results.records import ResultStore
+    from neuroarena.results.table import records_frame
+    from neuroarena.runner.executor import InProcessExecutor
+
+    use_home(home)
+    say = progress or (lambda message: None)
+    tasks = [task] if isinstance(task, str) else list(task)
+    jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, notes=say)
+    for task_name, dataset_name in dict.fromkeys((j.task, j.dataset) for j in jobs):
+        prepare(task_name, dataset_name, progress=progress is not None)
+    store = ResultStore(results_dir() / "records")
+    records = InProcessExecutor().run(jobs, store, retry=retry, progress=say)
+    return records_frame(records)

@@ -1,0 +1,146 @@
+"""The leakage audit: what the parts of a split share, and an error when they share what they must not."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from neuroarena.errors import NeuroarenaError
+from neuroarena.splits.base import PARTS, Key, Split
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Keys always counted (when the metadata has their columns), besides the forbidden ones.
+AUDITED_KEYS: tuple[Key, ...] = ("stimulus", "subject", ("subject", "session"), "window")
+
+#: Pairs of parts, in the order they are reported.
+PART_PAIRS: tuple[tuple[str, str], ...] = tuple(combinations(PARTS, 2))
+
+
+def key_name(key: Key) -> str:
+    """``"stimulus"`` for a column, ``"subject+session"`` for a composite key."""
+    return key if isinstance(key, str) else "+".join(key)
+
+
+def _nouns(name: str, count: int) -> str:
+    """``"stimulus"``/``"stimuli"``, ``"subject"``/``"subjects"``, ``"(subject, session) pair(s)"``, ..."""
+    singular, plural = {
+        "stimulus": ("stimulus", "stimuli"),
+        "subject": ("subject", "subjects"),
+        "window": ("window", "windows"),
+    }.get(name, (f"({name.replace('+', ', ')}) pair", f"({name.replace('+', ', ')}) pairs") if "+" in name
+          else (f"{name} value", f"{name} values"))
+    return singular if count == 1 else plural
+
+
+def _columns(key: Key) -> list[str]:
+    return [key] if isinstance(key, str) else list(key)
+
+
+def _values(rows: "pd.DataFrame", key: Key) -> set[Any]:
+    """Distinct non-empty values of ``key`` in ``rows`` (tuples for composite keys)."""
+    columns = _columns(key)
+    table = rows[columns].astype(object).fillna("").astype(str)
+    empty = (table == "").all(axis=1)
+    table = table[~empty].drop_duplicates()
+    if isinstance(key, str):
+        return set(table[key].tolist())
+    return set(table.itertuples(index=False, name=None))
+
+
+@dataclass(frozen=True)
+class SplitAudit:
+    """What the parts of a split share.
+
+    Attributes
+    ----------
+    sizes : dict
+        Part -> number of windows.
+    shared : dict
+        ``"train/test"`` (each pair of parts) -> key name -> number of shared values.
+    examples : dict
+        ``"train/test"`` -> key name -> one shared value (the smallest), where any.
+    forbidden : tuple of str
+        Key names that must not be shared.
+    """
+
+    sizes: dict[str, int]
+    shared: dict[str, dict[str, int]]
+    examples: dict[str, dict[str, Any]]
+    forbidden: tuple[str, ...]
+
+    def problems(self) -> list[str]:
+        """One phrase per empty part and per forbidden key shared by a pair of parts."""
+        found = [f"the {part} part is empty" for part, size in self.sizes.items() if size == 0]
+        for name in self.forbidden:
+            for pair, counts in self.shared.items():
+                if counts[name]:
+                    first, second = pair.split("/")
+                    found.append(f"{counts[name]} {_nouns(name, counts[name])} in both {first} and {second} "
+                                 f"(e.g. {self.examples[pair][name]!r})")
+        return found
+
+    def check(self, source: str | Path) -> None:
+        """Raise :class:`NeuroarenaError` naming ``source`` when a part is empty or a forbidden key is shared."""
+        found = self.problems()
+        if found:
+            raise NeuroarenaError("; ".join(found), path=source, fix="fix the split")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary for the result record (sizes, shared counts, forbidden keys)."""
+        return {"sizes": dict(self.sizes), "shared": {pair: dict(c) for pair, c in self.shared.items()},
+                "forbidden": list(self.forbidden)}
+
+
+def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ...]) -> SplitAudit:
+    """Count what each pair of parts shares.
+
+    Parameters
+    ----------
+    metadata : DataFrame, one row per window
+        The table that was split (column ``window`` plus the audited columns).
+    split : Split
+    forbidden : tuple of str or tuple of str
+        Columns (or composite column tuples) that must not be shared, e.g. ``("stimulus",)``.
+
+    Returns
+    -------
+    SplitAudit
+    """
+    if "window" not in metadata.columns:
+        raise NeuroarenaError("the metadata to audit has no window column", fix="audit a window store's metadata")
+    for key in forbidden:
+        missing = [column for column in _columns(key) if column not in metadata.columns]
+        if missing:
+            raise NeuroarenaError(f"forbidden key {key_name(key)!r} needs metadata columns {missing}",
+                                  fix="add those columns or forbid other keys")
+    present = [key for key in AUDITED_KEYS if set(_columns(key)) <= set(metadata.columns)]
+    keys = list(dict.fromkeys([*forbidden, *present]))
+    import pandas as pd
+
+    index = pd.Index(metadata["window"].to_numpy(dtype=np.int64))
+    if not index.is_unique:
+        raise NeuroarenaError("the metadata to audit repeats window numbers", fix="give each window one row")
+    rows = {}
+    for part in PARTS:
+        windows = getattr(split, part)
+        found = index.get_indexer(windows)
+        if (found < 0).any():
+            raise NeuroarenaError(f"{int((found < 0).sum())} windows of the {part} part are not in the metadata "
+                                  f"(e.g. {windows[found < 0][0]})",
+                                  fix="audit the split against the table it was made from")
+        rows[part] = metadata.iloc[found]
+    values = {part: {key_name(key): _values(rows[part], key) for key in keys} for part in PARTS}
+    shared: dict[str, dict[str, int]] = {}
+    examples: dict[str, dict[str, Any]] = {}
+    for first, second in PART_PAIRS:
+        pair = f"{first}/{second}"
+        common = {name: values[first][name] & values[second][name] for name in values[first]}
+        shared[pair] = {name: len(both) for name, both in common.items()}
+        examples[pair] = {name: min(both) for name, both in common.items() if both}
+    return SplitAudit(sizes=split.sizes(), shared=shared, examples=examples,
+                      forbidden=tuple(key_name(key) for key in forbidden))

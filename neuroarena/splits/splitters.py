@@ -1,0 +1,218 @@
+"""The standard splitters: predefined, leave-concept-out, cross-subject, within-subject, by session."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+import numpy as np
+from pydantic import Field, ValidationError
+
+from neuroarena.errors import NeuroarenaError
+from neuroarena.splits.base import Key, Split, Splitter, part_counts, require_columns, windows_where
+from neuroarena.splits.by_session import BySession
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _keys(metadata: "pd.DataFrame", column: str, who: str) -> np.ndarray:
+    """The column as strings, shape (n_windows,); an empty or missing value is an error."""
+    values = metadata[column]
+    empty = values.isna() | (values.astype(str) == "")
+    if empty.any():
+        raise NeuroarenaError(
+            f"{who}: {int(empty.sum())} of {len(values)} windows have no {column}",
+            fix=f"keep only windows with a {column} (e.g. kind == 'stimulus') before splitting",
+        )
+    return values.astype(str).to_numpy()
+
+
+def _split_groups(keys: np.ndarray, test: np.ndarray, val: np.ndarray, metadata: "pd.DataFrame") -> Split:
+    """Whole groups to test and val, the other groups to train."""
+    in_test, in_val = np.isin(keys, test), np.isin(keys, val)
+    return Split(train=windows_where(metadata, ~in_test & ~in_val), val=windows_where(metadata, in_val),
+                 test=windows_where(metadata, in_test))
+
+
+class Predefined(Splitter):
+    """The study's own split: test = its test windows; val = whole stimuli drawn from its train windows.
+
+    Parameters
+    ----------
+    val_fraction : float
+        Fraction of the train stimuli moved to val (at least one).
+    seed : int
+    """
+
+    forbidden = ("stimulus",)
+    val_fraction: float = Field(0.1, gt=0, lt=1)
+    seed: int = 0
+
+    def split(self, metadata: "pd.DataFrame") -> Split:
+        require_columns(metadata, ("window", "split", "stimulus"), "Predefined")
+        labels = metadata["split"].fillna("").astype(str).to_numpy()
+        other = ~np.isin(labels, ["train", "test"])
+        if other.any() or not (labels == "test").any() or not (labels == "train").any():
+            raise NeuroarenaError(
+                f"Predefined needs every window labelled 'train' or 'test' in column split, both present; "
+                f"found {sorted(set(labels.tolist()))}",
+                fix="use a study that defines its own split, or another splitter",
+            )
+        is_train = labels == "train"
+        stimuli = _keys(metadata[is_train], "stimulus", "Predefined")
+        groups = np.unique(stimuli)
+        n_val = max(1, round(self.val_fraction * len(groups)))
+        if n_val >= len(groups):
+            raise NeuroarenaError(f"Predefined cannot carve val out of {len(groups)} train stimuli",
+                                  fix="use a smaller val_fraction or a study with more train stimuli")
+        val = np.random.default_rng(self.seed).permutation(groups)[:n_val]
+        in_val = np.zeros(len(metadata), dtype=bool)
+        in_val[is_train] = np.isin(stimuli, val)
+        return Split(train=windows_where(metadata, is_train & ~in_val), val=windows_where(metadata, in_val),
+                     test=windows_where(metadata, labels == "test"))
+
+
+class LeaveConceptOut(Splitter):
+    """Whole stimuli (or whole values of ``column``) per part: nothing tested was seen in training.
+
+    Parameters
+    ----------
+    test_fraction, val_fraction : float
+        Fractions of the distinct values sent to test and val (each at least one).
+    seed : int
+    column : str
+        The concept column: ``"stimulus"``, or ``"category"`` to hold out whole categories.
+    """
+
+    test_fraction: float = Field(0.2, gt=0, lt=1)
+    val_fraction: float = Field(0.1, gt=0, lt=1)
+    seed: int = 0
+    column: str = "stimulus"
+
+    @property
+    def forbidden(self) -> tuple[Key, ...]:  # type: ignore[override]
+        """``stimulus`` and the concept column."""
+        return tuple(dict.fromkeys(("stimulus", self.column)))
+
+    def split(self, metadata: "pd.DataFrame") -> Split:
+        require_columns(metadata, ("window", self.column), "LeaveConceptOut")
+        keys = _keys(metadata, self.column, "LeaveConceptOut")
+        groups = np.unique(keys)
+        n_test, n_val = part_counts(len(groups), self.test_fraction, self.val_fraction,
+                                    f"distinct {self.column} values", "LeaveConceptOut")
+        order = np.random.default_rng(self.seed).permutation(groups)
+        return _split_groups(keys, order[:n_test], order[n_test:n_test + n_val], metadata)
+
+
+class CrossSubject(Splitter):
+    """Whole subjects per part: the test subjects are never seen in training.
+
+    Parameters
+    ----------
+    test_subjects : list of str, optional
+        The test subjects; drawn at random (``test_fraction`` of the subjects) when None.
+    test_fraction, val_fraction : float
+        Fractions of all subjects sent to test and val (each at least one).
+    seed : int
+    """
+
+    forbidden = ("subject",)
+    test_subjects: Optional[list[str]] = None
+    test_fraction: float = Field(0.25, gt=0, lt=1)
+    val_fraction: float = Field(0.25, gt=0, lt=1)
+    seed: int = 0
+
+    def split(self, metadata: "pd.DataFrame") -> Split:
+        require_columns(metadata, ("window", "subject"), "CrossSubject")
+        keys = _keys(metadata, "subject", "CrossSubject")
+        subjects = np.unique(keys)
+        rng = np.random.default_rng(self.seed)
+        if self.test_subjects is None:
+            n_test, n_val = part_counts(len(subjects), self.test_fraction, self.val_fraction,
+                                        "subjects", "CrossSubject")
+            order = rng.permutation(subjects)
+            return _split_groups(keys, order[:n_test], order[n_test:n_test + n_val], metadata)
+        unknown = sorted(set(self.test_subjects) - set(subjects.tolist()))
+        if unknown:
+            raise NeuroarenaError(f"CrossSubject test subjects {unknown} are not in the data",
+                                  fix=f"choose among {subjects.tolist()}")
+        rest = rng.permutation(np.setdiff1d(subjects, self.test_subjects))
+        n_val = max(1, round(self.val_fraction * len(subjects)))
+        if len(rest) - n_val < 1:
+            raise NeuroarenaError(f"CrossSubject has {len(rest)} subjects left after the test subjects",
+                                  fix="keep at least 2 subjects out of the test set")
+        return _split_groups(keys, np.asarray(self.test_subjects), rest[:n_val], metadata)
+
+
+def _allocate(counts: np.ndarray, total: int, rng: np.random.Generator) -> np.ndarray:
+    """Share ``total`` among strata in proportion to ``counts``: floors, then the largest remainders."""
+    exact = counts * total / counts.sum()
+    shares = np.floor(exact).astype(np.int64)
+    order = np.lexsort((rng.random(len(counts)), shares - exact))
+    shares[order[: total - shares.sum()]] += 1
+    return shares
+
+
+class WithinSubject(Splitter):
+    """Each subject's windows split at random, stratified by ``stratify`` when that column exists.
+
+    Parameters
+    ----------
+    test_fraction, val_fraction : float
+        Fractions of each subject's windows sent to test and val (each at least one).
+    seed : int
+    stratify : str, optional
+        Column whose proportions each part keeps (largest-remainder rounding).
+    """
+
+    forbidden = ("window",)
+    test_fraction: float = Field(0.2, gt=0, lt=1)
+    val_fraction: float = Field(0.1, gt=0, lt=1)
+    seed: int = 0
+    stratify: Optional[str] = "category"
+
+    def split(self, metadata: "pd.DataFrame") -> Split:
+        require_columns(metadata, ("window", "subject"), "WithinSubject")
+        subjects = _keys(metadata, "subject", "WithinSubject")
+        strata = (metadata[self.stratify].fillna("").astype(str).to_numpy()
+                  if self.stratify in metadata.columns else np.zeros(len(metadata), dtype=str))
+        rng = np.random.default_rng(self.seed)
+        part = np.zeros(len(metadata), dtype=np.int8)  # 0 train, 1 val, 2 test
+        for subject in np.unique(subjects):
+            rows = np.flatnonzero(subjects == subject)
+            n_test, n_val = part_counts(len(rows), self.test_fraction, self.val_fraction,
+                                        "windows", f"WithinSubject (subject {subject!r})")
+            names, codes = np.unique(strata[rows], return_inverse=True)
+            counts = np.bincount(codes, minlength=len(names))
+            test_shares = _allocate(counts, n_test, rng)
+            val_shares = _allocate(counts - test_shares, n_val, rng)
+            shuffle = rng.permutation(len(rows))
+            shuffled, shuffled_codes = rows[shuffle], codes[shuffle]
+            order = np.argsort(shuffled_codes, kind="stable")
+            ranked, ranked_codes = shuffled[order], shuffled_codes[order]
+            position = np.arange(len(rows)) - np.searchsorted(ranked_codes, ranked_codes)
+            part[ranked] = np.where(position < test_shares[ranked_codes], 2,
+                                    np.where(position < (test_shares + val_shares)[ranked_codes], 1, 0))
+        return Split(train=windows_where(metadata, part == 0), val=windows_where(metadata, part == 1),
+                     test=windows_where(metadata, part == 2))
+
+
+SPLITTERS: dict[str, type[Splitter]] = {
+    "predefined": Predefined,
+    "leave_concept_out": LeaveConceptOut,
+    "cross_subject": CrossSubject,
+    "within_subject": WithinSubject,
+    "by_session": BySession,
+}
+
+
+def make_splitter(name: str, **params: Any) -> Splitter:
+    """The splitter called ``name`` (a key of :data:`SPLITTERS`) with ``params``."""
+    if name not in SPLITTERS:
+        raise NeuroarenaError(f"unknown splitter {name!r}", fix=f"use one of {', '.join(SPLITTERS)}")
+    try:
+        return SPLITTERS[name](**params)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise NeuroarenaError(f"bad parameter {where!r} for splitter {name!r}: {first['msg']}",
+                              fix="see the splitter's documented parameters") from None

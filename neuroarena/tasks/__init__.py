@@ -1,0 +1,1 @@
+"""Benchmark tasks, one YAML file each."""

@@ -1,0 +1,124 @@
+"""Tasks as YAML: one safe-loaded file per task, naming a choice for every stage."""
+from __future__ import annotations
+
+import difflib
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from neuroarena.errors import NeuroarenaError
+from neuroarena.hashing import stable_hash
+from neuroarena.prepare.config import PrepareConfig
+from neuroarena.training.recipe import Recipe
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TargetConfig(_Frozen):
+    """What the model predicts: a class label from an events column, or a stimulus embedding."""
+
+    kind: Literal["classification", "embedding"]
+    column: str = "category"
+    embedding: Literal["stimulus_features"] = "stimulus_features"
+
+
+class SplitConfig(_Frozen):
+    """Which splitter to use (see :func:`neuroarena.splits.make_splitter`) and its parameters."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ObjectiveConfig(_Frozen):
+    """The training loss (see :func:`neuroarena.training.losses.make_loss`) and its parameters."""
+
+    loss: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskConfig(_Frozen):
+    """One benchmark task: dataset, preprocessing, target, split, loss, metrics and recipe."""
+
+    name: str
+    modality: Literal["eeg"] = "eeg"
+    description: str
+    default_dataset: str
+    prepare: PrepareConfig = Field(default_factory=PrepareConfig)
+    target: TargetConfig
+    split: SplitConfig
+    objective: ObjectiveConfig
+    metrics: list[str]
+    primary_metric: str
+    monitor: str
+    recipe: Recipe = Field(default_factory=Recipe)
+
+    @model_validator(mode="after")
+    def _primary_is_a_metric(self) -> "TaskConfig":
+        for field in ("primary_metric", "monitor"):
+            if getattr(self, field) not in self.metrics:
+                raise ValueError(f"{field} '{getattr(self, field)}' is not in metrics {self.metrics}")
+        return self
+
+    @property
+    def hash(self) -> str:
+        """Stable hash of everything in the task."""
+        return stable_hash(self)
+
+
+def _task_dir() -> Path:
+    return Path(str(resources.files("neuroarena.tasks")))
+
+
+def task_files() -> dict[str, Path]:
+    """Built-in task files: ``{"image": .../image.yaml, ...}``."""
+    return {p.stem: p for p in sorted(_task_dir().glob("*.yaml"))}
+
+
+def load_task_file(path: str | Path) -> TaskConfig:
+    """Safe-load one task YAML into a :class:`TaskConfig`.
+
+    Raises
+    ------
+    NeuroarenaError
+        On unreadable or malformed YAML, or a field that does not validate; the message names the file.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise NeuroarenaError(f"cannot read task file ({err.strerror})", path, "check the path") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise NeuroarenaError(f"malformed YAML{where}", path, "fix the YAML syntax") from None
+    if not isinstance(data, dict):
+        raise NeuroarenaError("a task file must be a YAML mapping", path, "see the built-in tasks") from None
+    try:
+        return TaskConfig.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"]) or "(top level)"
+        raise NeuroarenaError(
+            f"invalid task field '{loc}': {first['msg']}", path, "correct that field"
+        ) from None
+
+
+def load_task(name_or_path: str | Path) -> TaskConfig:
+    """Load a built-in task by name (``"image"``) or any task YAML by path."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml"):
+        return load_task_file(path)
+    files = task_files()
+    if str(name_or_path) not in files:
+        close = difflib.get_close_matches(str(name_or_path), list(files), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise NeuroarenaError(
+            f"unknown task '{name_or_path}'",
+            fix=f"{hint}see `neuroarena list tasks` (known: {', '.join(files)})",
+        )
+    return load_task_file(files[str(name_or_path)])

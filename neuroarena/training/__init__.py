@@ -1,0 +1,1 @@
+"""One training recipe: Lightning for nets, ``fit`` for estimators, and the losses."""

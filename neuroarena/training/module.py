@@ -1,0 +1,92 @@
+"""The Lightning module every net trains in: AdamW, warm-up + cosine, a monitored validation metric."""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import lightning as L
+import numpy as np
+import torch
+
+from neuroarena.training.recipe import Recipe
+
+#: ``monitor_fn(pred, positions) -> float``: the task's validation metric on the predictions
+#: ``pred`` (n, ...) made for the part's windows at ``positions`` (n,).
+MonitorFn = Callable[[np.ndarray, np.ndarray], float]
+
+
+def warmup_cosine(step: int, total_steps: int, warmup_fraction: float) -> float:
+    """Learning-rate factor at ``step``: linear warm-up over the first fraction, then cosine to 0."""
+    warmup = max(1, int(round(warmup_fraction * total_steps)))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total_steps - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+class DecoderModule(L.LightningModule):
+    """Wraps a net with its loss, the recipe's optimiser and schedule, and the monitored metric.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        Maps X, shape (batch, n_chans, n_times), to outputs, shape (batch, n_outputs).
+    loss_fn : callable
+        ``loss_fn(outputs, targets) -> scalar tensor``.
+    recipe : Recipe
+        Optimiser and schedule settings.
+    total_steps : int
+        Optimiser steps in the whole run (sets the schedule's length).
+    monitor_fn : MonitorFn
+        Computes the validation metric logged as ``val_monitor`` at the end of each validation epoch.
+    """
+
+    def __init__(self, net: torch.nn.Module, loss_fn, recipe: Recipe, total_steps: int, monitor_fn: MonitorFn):
+        super().__init__()
+        self.net = net
+        self.loss_fn = loss_fn
+        self.recipe = recipe
+        self.total_steps = total_steps
+        self.monitor_fn = monitor_fn
+        self.history: list[dict[str, float]] = []
+        self._val_outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._val_losses: list[float] = []
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.net(X)
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        X, y, _ = batch
+        loss = self.loss_fn(self.net(X), y)
+        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(X))
+        return loss
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        X, y, positions = batch
+        out = self.net(X)
+        self._val_losses.append(float(self.loss_fn(out, y)))
+        self._val_outputs.append((positions.cpu(), out.detach().float().cpu()))
+
+    def on_validation_epoch_end(self) -> None:
+        positions = torch.cat([p for p, _ in self._val_outputs]).numpy()
+        outputs = torch.cat([o for _, o in self._val_outputs]).numpy()
+        value = float(self.monitor_fn(outputs, positions))
+        val_loss = float(np.mean(self._val_losses))
+        self._val_outputs.clear()
+        self._val_losses.clear()
+        self.log("val_monitor", value)
+        self.log("val_loss", val_loss)
+        self.history.append({"epoch": self.current_epoch, "val_monitor": value, "val_loss": val_loss})
+
+    def predict_step(self, batch, batch_idx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        X, _, positions = batch
+        return positions, self.net(X).float()
+
+    def configure_optimizers(self):
+        params = [p for p in self.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=self.recipe.lr, weight_decay=self.recipe.weight_decay)
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer,
+            lambda step: warmup_cosine(step, self.total_steps, self.recipe.warmup_fraction),
+        )
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
