@@ -6,11 +6,18 @@ import json
 from typing import Any
 
 
-def canonical_json(obj: Any) -> str:
-    """Serialise ``obj`` (dicts, lists, scalars, pydantic models) to canonical JSON."""
+def _jsonable(obj: Any) -> Any:
     if hasattr(obj, "model_dump"):
-        obj = obj.model_dump(mode="json")
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+        return obj.model_dump(mode="json")
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj)
+    return str(obj)
+
+
+def canonical_json(obj: Any) -> str:
+    """Serialise ``obj`` (dicts, lists, scalars, pydantic models, at any depth) to canonical JSON."""
+    return json.dumps(_jsonable(obj) if hasattr(obj, "model_dump") else obj,
+                      sort_keys=True, separators=(",", ":"), default=_jsonable)
 
 
 def stable_hash(obj: Any, length: int = 12) -> str:

@@ -137,10 +137,9 @@ def batch_topk(pred: np.ndarray, target: np.ndarray, k: int, batch_size: int) ->
     """Per-window top-k accuracy within consecutive batches, averaged over windows.
 
     Rows are cut in order into batches of ``batch_size`` (the last may be shorter);
-    within a batch the candidates are the batch's targets and the true candidate of
-    row i is row i itself. Another row of the same stimulus in the batch is an
-    ordinary candidate: its target equals the true one, so it ties, and ties count
-    against (see the module docstring).
+    within a batch the candidates are the batch's *distinct* targets, and the true
+    candidate of row i is its own target. Repeated presentations of one stimulus in a
+    batch share one candidate, so a perfect prediction always scores 1.
 
     Parameters
     ----------
@@ -162,7 +161,8 @@ def batch_topk(pred: np.ndarray, target: np.ndarray, k: int, batch_size: int) ->
     hits = 0.0
     for start in range(0, len(pred), batch_size):
         stop = min(start + batch_size, len(pred))
-        hits += topk_accuracy(pred[start:stop], target[start:stop], np.arange(stop - start), k) * (stop - start)
+        candidates, true_index = np.unique(target[start:stop], axis=0, return_inverse=True)
+        hits += topk_accuracy(pred[start:stop], candidates, true_index.ravel(), k) * (stop - start)
     return hits / len(pred)
 
 

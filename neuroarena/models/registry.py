@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -268,35 +269,30 @@ def build_model(spec: ModelSpec | str, *, n_chans: int, n_outputs: int, n_times:
             f"model {spec.name!r} does not predict {target_kind!r} targets (only {sorted(spec.targets)})",
             fix="pick a model that supports this task's target kind",
         )
+    name = repr(spec.name)
     for label, value in (("n_chans", n_chans), ("n_outputs", n_outputs), ("n_times", n_times)):
         if int(value) != value or value < 1:
-            raise NeuroarenaError(f"model {spec.name!r}: {label} must be a positive integer, got {value!r}",
+            raise NeuroarenaError(f"model {name}: {label} must be a positive integer, got {value!r}",
                                   fix="check the prepared windows and targets")
     if not sfreq > 0:
-        raise NeuroarenaError(f"model {spec.name!r}: sfreq must be positive, got {sfreq!r}", fix="check the prepare step")
+        raise NeuroarenaError(f"model {name}: sfreq must be positive, got {sfreq!r}", fix="check the prepare step")
     if chs_info is not None and len(chs_info) != n_chans:
-        raise NeuroarenaError(f"model {spec.name!r}: chs_info lists {len(chs_info)} channels but n_chans={n_chans}",
+        raise NeuroarenaError(f"model {name}: chs_info lists {len(chs_info)} channels but n_chans={n_chans}",
                               fix="pass the channel info of the windows' channels")
-    builder = spec.resolve_builder()
-    kwargs = {**spec.params, **(params or {})}
     signal = dict(n_chans=int(n_chans), n_outputs=int(n_outputs), n_times=int(n_times), sfreq=float(sfreq),
                   chs_info=chs_info, target_kind=target_kind)
-    if spec.kind == "estimator":
-        return _call_builder(spec, builder, signal, kwargs)
-    from neuroarena.models.net_checks import check_net_output, window_errors
-
-    with window_errors(spec.name, n_times=int(n_times), sfreq=float(sfreq)):
-        model = _call_builder(spec, builder, signal, kwargs)
-        check_net_output(model, name=spec.name, n_chans=int(n_chans), n_times=int(n_times), n_outputs=int(n_outputs))
-    return model
-
-
-def _call_builder(spec: ModelSpec, builder: Callable[..., Any], signal: dict, kwargs: dict) -> Any:
-    import inspect
-
+    builder, kwargs = spec.resolve_builder(), {**spec.params, **(params or {})}
     try:
         inspect.signature(builder).bind(**signal, **kwargs)
     except TypeError as exc:
-        raise NeuroarenaError(f"model {spec.name!r}: bad parameters {sorted(kwargs)} ({exc})",
+        raise NeuroarenaError(f"model {name}: bad parameters {sorted(kwargs)} ({exc})",
                               fix="fix the model parameters in the task or the builder signature") from exc
-    return builder(**signal, **kwargs)
+    if spec.kind == "estimator":
+        return builder(**signal, **kwargs)
+    from neuroarena.models.net_checks import check_net_output, window_errors
+
+    with window_errors(spec.name, n_times=signal["n_times"], sfreq=signal["sfreq"]):
+        model = builder(**signal, **kwargs)
+        check_net_output(model, name=spec.name, n_chans=signal["n_chans"], n_times=signal["n_times"],
+                         n_outputs=signal["n_outputs"])
+    return model

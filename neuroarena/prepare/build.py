@@ -81,7 +81,7 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
         reference = reference or (recording, sidecar)
         shards.append(_manifest_entry(recording, sidecar))
     first = reference[1]
-    write_json_atomic(root / MANIFEST_NAME, {
+    manifest = {
         "format_version": FORMAT_VERSION,
         "config": config.model_dump(mode="json"),
         "config_hash": store_key(study, config),
@@ -95,8 +95,10 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
         "shards": shards,
         "n_windows": sum(shard["n_windows"] for shard in shards),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    })
-    return WindowStore.open(root)
+    }
+    write_json_atomic(root / MANIFEST_NAME, manifest)
+    # Every shard's checksum was just computed or checked: no need to hash them again.
+    return WindowStore(root, json.loads((root / MANIFEST_NAME).read_text()))
 
 
 def _shard_paths(root: Path, recording: Recording) -> tuple[Path, Path, Path]:

@@ -56,8 +56,7 @@ def read_metadata_tsv(path: str | Path, kinds: dict[str, str]) -> pd.DataFrame:
     dtypes = {"float": float, "int": np.int64, "bool": bool, "str": str}
     numeric = [name for name, kind in kinds.items() if kind == "float"]
     return pd.read_csv(path, sep="\t", dtype={name: dtypes[kind] for name, kind in kinds.items()},
-                       keep_default_na=False, na_values={name: ["n/a"] for name in numeric},
-                       float_precision="round_trip")
+                       keep_default_na=False, na_values={name: ["n/a"] for name in numeric})
 
 
 class WindowStore:

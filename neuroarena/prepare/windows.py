@@ -70,7 +70,7 @@ def extract_windows(raw: mne.io.BaseRaw, events: pd.DataFrame, config: PrepareCo
         X /= spread[None, :, None]
     if config.clip is not None:
         np.clip(X, -config.clip, config.clip, out=X)
-    return X.astype(np.float32), selected
+    return np.ascontiguousarray(X, dtype=np.float32), selected
 
 
 def _window_starts(onsets: np.ndarray, n_samples: int, config: PrepareConfig,

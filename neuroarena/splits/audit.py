@@ -27,14 +27,16 @@ def key_name(key: Key) -> str:
 
 
 def _nouns(name: str, count: int) -> str:
-    """``"stimulus"``/``"stimuli"``, ``"subject"``/``"subjects"``, ``"(subject, session) pair(s)"``, ..."""
-    singular, plural = {
-        "stimulus": ("stimulus", "stimuli"),
-        "subject": ("subject", "subjects"),
-        "window": ("window", "windows"),
-    }.get(name, (f"({name.replace('+', ', ')}) pair", f"({name.replace('+', ', ')}) pairs") if "+" in name
-          else (f"{name} value", f"{name} values"))
-    return singular if count == 1 else plural
+    """``"1 stimulus"``/``"2 stimuli"`` style nouns: ``"subject"``, ``"(subject, session) pair"``, ``"x value"``."""
+    if "+" in name:
+        singular = f"({name.replace('+', ', ')}) pair"
+    elif name in ("stimulus", "subject", "window"):
+        singular = name
+    else:
+        singular = f"{name} value"
+    if count == 1:
+        return singular
+    return "stimuli" if singular == "stimulus" else singular + "s"
 
 
 def _columns(key: Key) -> list[str]:

@@ -70,7 +70,7 @@ class BySession(Splitter):
             if isinstance(labels, list):
                 missing = [label for label in labels if label not in sessions]
                 if missing:
-                    raise NeuroarenaError(f"BySession: subject {subject!r} has no session {missing[0]!r} "
+                    raise NeuroarenaError(f"BySession: subject {str(subject)!r} has no session {missing[0]!r} "
                                           f"(it has {sessions})", fix=f"choose {part} sessions every subject has")
                 chosen[part] = labels
         named = {label for labels in chosen.values() for label in labels}
@@ -79,7 +79,7 @@ class BySession(Splitter):
         needed = sum(wanted.values()) + (self.train is None)
         if len(rest) < needed:
             raise NeuroarenaError(
-                f"BySession: subject {subject!r} has {len(sessions)} sessions {sessions}, too few for "
+                f"BySession: subject {str(subject)!r} has {len(sessions)} sessions {sessions}, too few for "
                 f"train={self.train}, val={self.val}, test={self.test}",
                 fix="drop that subject or ask for fewer sessions per part",
             )

@@ -26,9 +26,16 @@ def _keys(metadata: "pd.DataFrame", column: str, who: str) -> np.ndarray:
     return values.astype(str).to_numpy()
 
 
+def _isin(keys: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Boolean mask, shape (n,): which ``keys`` are among ``chosen`` (hash-based, fast for strings)."""
+    import pandas as pd
+
+    return pd.Series(keys, dtype=object).isin(set(chosen.tolist())).to_numpy()
+
+
 def _split_groups(keys: np.ndarray, test: np.ndarray, val: np.ndarray, metadata: "pd.DataFrame") -> Split:
     """Whole groups to test and val, the other groups to train."""
-    in_test, in_val = np.isin(keys, test), np.isin(keys, val)
+    in_test, in_val = _isin(keys, test), _isin(keys, val)
     return Split(train=windows_where(metadata, ~in_test & ~in_val), val=windows_where(metadata, in_val),
                  test=windows_where(metadata, in_test))
 
@@ -66,7 +73,7 @@ class Predefined(Splitter):
                                   fix="use a smaller val_fraction or a study with more train stimuli")
         val = np.random.default_rng(self.seed).permutation(groups)[:n_val]
         in_val = np.zeros(len(metadata), dtype=bool)
-        in_val[is_train] = np.isin(stimuli, val)
+        in_val[is_train] = _isin(stimuli, val)
         return Split(train=windows_where(metadata, is_train & ~in_val), val=windows_where(metadata, in_val),
                      test=windows_where(metadata, labels == "test"))
 
@@ -180,7 +187,7 @@ class WithinSubject(Splitter):
         for subject in np.unique(subjects):
             rows = np.flatnonzero(subjects == subject)
             n_test, n_val = part_counts(len(rows), self.test_fraction, self.val_fraction,
-                                        "windows", f"WithinSubject (subject {subject!r})")
+                                        "windows", f"WithinSubject (subject {str(subject)!r})")
             names, codes = np.unique(strata[rows], return_inverse=True)
             counts = np.bincount(codes, minlength=len(names))
             test_shares = _allocate(counts, n_test, rng)
@@ -213,6 +220,6 @@ def make_splitter(name: str, **params: Any) -> Splitter:
         return SPLITTERS[name](**params)
     except ValidationError as err:
         first = err.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise NeuroarenaError(f"bad parameter {where!r} for splitter {name!r}: {first['msg']}",
+        where = f"parameter {'.'.join(str(part) for part in first['loc'])!r}" if first["loc"] else "parameters"
+        raise NeuroarenaError(f"bad {where} for splitter {name!r}: {first['msg']}",
                               fix="see the splitter's documented parameters") from None

@@ -30,7 +30,7 @@ def test_retrieval_metrics():
         candidate_ids=ids, candidate_emb=emb, batch_size=2,
     )
     # full set: 'a' (averaged) and 'b' hit at top-1, everything at top-5 (4 candidates)
-    # batches [0, 1], [2, 3]: row 1 hits; row 2 (1.8, -1) vs a (hit); row 3 (1, 0.1) vs c misses
+    # batches [0, 1], [2, 3]: row 0 (0.2, 1) retrieves b, a miss; rows 1 and 2 hit; row 3 (1, 0.1) misses c
     assert scores == pytest.approx({"top1": 2 / 3, "top5": 1.0, "top1_batch": 2 / 4})
 
 

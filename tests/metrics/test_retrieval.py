@@ -71,11 +71,14 @@ def test_batch_topk_respects_batch_boundaries():
     assert batch_topk(PREDS, TARGETS, k=1, batch_size=2) == pytest.approx(3 / 5)
 
 
-def test_batch_topk_duplicates_in_a_batch_tie_against_the_row():
-    # one batch: rows 0/2 and 1/3 share a target, so they tie; only row 4 is a top-1 hit
-    assert batch_topk(PREDS, TARGETS, k=1, batch_size=5) == pytest.approx(1 / 5)
-    # at top-2, rows 0 and 3 (rank 1: one tie) are hits too
+def test_batch_topk_repeats_in_a_batch_share_one_candidate():
+    # one batch, distinct candidates (1,0), (0,1), (1,1): rows 0, 3, 4 rank first;
+    # row 1 (1,0.2)->(0,1) and row 2 (0,1)->(1,0) rank third
+    assert batch_topk(PREDS, TARGETS, k=1, batch_size=5) == pytest.approx(3 / 5)
     assert batch_topk(PREDS, TARGETS, k=2, batch_size=5) == pytest.approx(3 / 5)
+    assert batch_topk(PREDS, TARGETS, k=3, batch_size=5) == pytest.approx(1.0)
+    # a perfect prediction scores 1 however the repeats fall into batches
+    assert batch_topk(TARGETS, TARGETS, k=1, batch_size=5) == pytest.approx(1.0)
 
 
 def test_topk_metric_class_full_set_and_batch():

@@ -29,7 +29,7 @@ def config(**changes):
 def test_windows_are_cut_at_onsets_and_baseline_corrected():
     events = make_events([2.0, 3.0, 5.0], kinds=["stimulus", "response", "stimulus"])
     X, metadata = extract_windows(ramp_and_step_raw(), events, config(), "rec.fif")
-    assert X.dtype == np.float32 and X.shape == (2, 2, 5)
+    assert X.dtype == np.float32 and X.shape == (2, 2, 5) and X.flags.c_contiguous
     # Fz samples 18..22 and 48..52 minus the mean of their first two samples.
     np.testing.assert_array_equal(X[:, 0], [[-0.5, 0.5, 1.5, 2.5, 3.5]] * 2)
     np.testing.assert_array_equal(X[:, 1], [[0, 0, 0, 0, 0], [0, 0, 3, 3, 3]])

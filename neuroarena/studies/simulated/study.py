@@ -1,0 +1,72 @@
+"""The built-in simulated THINGS-like study: generated locally, read back as BIDS."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from neuroarena.hashing import stable_hash
+from neuroarena.home import data_dir
+from neuroarena.studies.base import Recording, Study
+from neuroarena.studies.simulated.config import SimulationConfig
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class Simulated(Study):
+    """A simulated visual experiment (THINGS-EEG-like), written to disk as a BIDS dataset.
+
+    Subjects see training images a few times and test images many times; the EEG
+    holds an evoked response linear in each image's latent features, under 1/f
+    background, alpha, line noise and blinks. See :class:`SimulationConfig`.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        Where the BIDS dataset lives; default ``data_dir() / "simulated-<config hash>"``.
+    config : SimulationConfig, optional
+        The experiment; default the preset named ``preset``.
+    preset : str
+        Name of a :data:`~neuroarena.studies.simulated.config.PRESETS` entry.
+    """
+
+    name = "Simulated"
+    aliases = ("simulated",)
+    citation = "neuroarena built-in simulation (no publication)."
+    description = "Simulated THINGS-like visual EEG experiment, generated locally."
+
+    def __init__(self, root: str | Path | None = None, config: SimulationConfig | None = None,
+                 preset: str = "default"):
+        self.config = config if config is not None else SimulationConfig.preset(preset)
+        super().__init__(root if root is not None else data_dir() / f"simulated-{stable_hash(self.config)}")
+
+    def download(self) -> None:
+        """Generate and write the dataset to :attr:`root` (local; a no-op if already written)."""
+        from neuroarena.studies.simulated.writer import write_dataset
+
+        write_dataset(self.config, self.root)
+
+    def recordings(self) -> list[Recording]:
+        """Every session of every subject, read through :class:`~neuroarena.studies.bids.BidsStudy`."""
+        from neuroarena.studies.bids import BidsStudy
+        from neuroarena.studies.simulated.writer import TASK
+
+        self.download()
+        return BidsStudy(self.root, task=TASK, name=self.name).recordings()
+
+    def params(self) -> dict[str, Any]:
+        """Name and the full simulation configuration."""
+        return {"name": self.name, "config": self.config.model_dump(mode="json")}
+
+    def stimulus_features(self) -> "pd.DataFrame":
+        """True latent features, shape (n_stimuli, feature_dim), indexed by stimulus id."""
+        from neuroarena.studies.simulated.stimuli import make_stimuli
+
+        table = make_stimuli(self.config).to_frame()
+        return table[[f"f{i}" for i in range(self.config.feature_dim)]]
+
+    def oracle(self, **kwargs: Any) -> dict[str, float]:
+        """Scores of the decoder that knows the forward model; see :func:`.oracle.oracle_scores`."""
+        from neuroarena.studies.simulated.oracle import oracle_scores
+
+        return oracle_scores(self, **kwargs)
