@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     eeg.add_argument("--retry", action="store_true", help="run failed jobs again")
     eeg.add_argument("--max-epochs", type=int, help="override the recipe's epoch limit (recorded)")
     eeg.add_argument("--batch-size", type=int, help="override the recipe's batch size (recorded)")
+    eeg.add_argument("--lr", type=float, help="override the recipe's learning rate (recorded)")
     eeg.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
 
     report = sub.add_parser("report", help="print the leaderboard and write markdown and CSV")
@@ -100,7 +101,8 @@ def _eeg(args: argparse.Namespace) -> None:
             console.print(f"{task}: {len(store)} windows x {store.n_chans} channels x {store.n_times} samples "
                           f"at {store.sfreq:g} Hz in {store.root}")
         return
-    overrides = {k: v for k, v in (("max_epochs", args.max_epochs), ("batch_size", args.batch_size)) if v}
+    overrides = {k: v for k, v in (("max_epochs", args.max_epochs), ("batch_size", args.batch_size),
+                                   ("lr", args.lr)) if v}
     seeds = args.seeds or ([33] if args.debug else None)
     kwargs = {"seeds": seeds} if seeds else {}
     frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,

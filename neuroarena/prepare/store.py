@@ -115,8 +115,8 @@ class WindowStore:
 
     @property
     def chs_info(self) -> list[dict[str, Any]]:
-        """Per channel ``{"ch_name", "loc"}`` (12 floats), as braindecode models take it."""
-        return self.manifest["chs_info"]
+        """Per channel ``{"ch_name", "loc"}`` (``loc``: ndarray, shape (12,)), as braindecode models take it."""
+        return [{**ch, "loc": np.asarray(ch["loc"], dtype=float)} for ch in self.manifest["chs_info"]]
 
     @property
     def sfreq(self) -> float:

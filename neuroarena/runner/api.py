@@ -27,25 +27,28 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | None
                 notes: Callable[[str], None] = lambda message: None) -> list[JobSpec]:
     """Every (task, dataset, model, seed) job of a request, the reference model included.
 
-    Models named through a group (``all_baseline``) that cannot predict a task's target are skipped with
-    a note; a model named explicitly that cannot is an error.
+    A model that cannot predict a task's target kind is skipped on that task with a note; a model named
+    explicitly that fits none of the requested tasks is an error.
     """
     from neuroarena.models.registry import expand_models, get_model
+    from neuroarena.studies.registry import study_class
     from neuroarena.tasks.config import load_task
 
+    configs = {name: load_task(name) for name in tasks}
+    for config in configs.values():
+        study_class(dataset or config.default_dataset)
+    names = expand_models(list(models))
+    if REFERENCE_MODEL not in names:
+        names.append(REFERENCE_MODEL)
+    kinds = {config.target.kind for config in configs.values()}
+    for name in models:
+        if name in names and not kinds & get_model(name).targets:
+            raise NeuroarenaError(f"model '{name}' cannot predict {' or '.join(sorted(kinds))} targets",
+                                  fix="choose a model that supports them (`neuroarena list models`)")
     jobs: list[JobSpec] = []
-    for task_name in tasks:
-        task = load_task(task_name)
-        names = expand_models(list(models))
-        if REFERENCE_MODEL not in names:
-            names.append(REFERENCE_MODEL)
+    for task_name, task in configs.items():
         for name in names:
-            spec = get_model(name)
-            if task.target.kind not in spec.targets:
-                if name in models:
-                    raise NeuroarenaError(
-                        f"model '{name}' cannot predict {task.target.kind} targets (task '{task.name}')",
-                        fix=f"choose a model that supports them (`neuroarena list models`)")
+            if task.target.kind not in get_model(name).targets:
                 notes(f"skipping {name} on {task.name}: it does not predict {task.target.kind} targets")
                 continue
             for seed in seeds:

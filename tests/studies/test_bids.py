@@ -7,7 +7,7 @@ from neuroarena.errors import NeuroarenaError
 from neuroarena.studies.base import EVENT_COLUMNS
 from neuroarena.studies.bids import BidsStudy, read_events_tsv
 
-TINY_TRIALS = 48 * 2 + 20 * 4  # train concepts x repeats + test concepts x repeats
+TINY_TRIALS = 160 * 1 + 20 * 4  # train concepts x repeats + test concepts x repeats
 
 
 def test_simulated_files_load_back_as_bids(tiny_study):

@@ -76,8 +76,8 @@ class SimulationConfig(BaseModel):
 PRESETS: dict[str, dict[str, Any]] = {
     # For tests: small, fast (< 5 s to write) and with a strong signal.
     "tiny": dict(
-        n_subjects=2, n_sessions=2, n_channels=32, n_categories=4, n_train_concepts=48,
-        n_test_concepts=20, train_repeats=2, test_repeats=4, feature_dim=8, snr=3.0,
+        n_subjects=2, n_sessions=2, n_channels=32, n_categories=4, n_train_concepts=160,
+        n_test_concepts=20, train_repeats=1, test_repeats=4, feature_dim=8, snr=3.0,
     ),
     # The README demo.
     "default": dict(),

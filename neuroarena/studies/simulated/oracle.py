@@ -19,10 +19,12 @@ Scores are averaged over recordings.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from neuroarena.errors import NeuroarenaError
 from neuroarena.studies.simulated import brain
 from neuroarena.studies.simulated.stimuli import make_stimuli
 
@@ -96,11 +98,12 @@ def _whitener(pre_stimulus: np.ndarray) -> np.ndarray:
 
 def _correlations(observed: np.ndarray, templates: np.ndarray) -> np.ndarray:
     """Pearson r of every observed map with every template, shape (n_observed, n_templates)."""
-    a = observed.reshape(len(observed), -1)
-    b = templates.reshape(len(templates), -1)
-    a = (a - a.mean(1, keepdims=True)) / np.linalg.norm(a - a.mean(1, keepdims=True), axis=1, keepdims=True)
-    b = (b - b.mean(1, keepdims=True)) / np.linalg.norm(b - b.mean(1, keepdims=True), axis=1, keepdims=True)
-    return a @ b.T
+    def unit_rows(maps: np.ndarray) -> np.ndarray:
+        rows = maps.reshape(len(maps), -1)
+        rows = rows - rows.mean(axis=1, keepdims=True)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    return unit_rows(observed) @ unit_rows(templates).T
 
 
 def _score_recording(study: "Simulated", recording: "Recording", l_freq: float, h_freq: float,
@@ -114,10 +117,7 @@ def _score_recording(study: "Simulated", recording: "Recording", l_freq: float, 
     channel_order = [electrodes.names.index(name) for name in ch_names]
     subject, session = int(recording.subject) - 1, int(recording.session) - 1
     subject_brain = brain.make_subject(config, electrodes, subject)
-    subject_brain = brain.SubjectBrain(
-        patterns=subject_brain.patterns[channel_order], latency_shift=subject_brain.latency_shift,
-        gain=subject_brain.gain, alpha_freq=subject_brain.alpha_freq,
-    )
+    subject_brain = replace(subject_brain, patterns=subject_brain.patterns[channel_order])
     state = brain.make_session(config, len(ch_names), subject, session)
     model = brain.make_forward_model(config)
 
@@ -130,6 +130,10 @@ def _score_recording(study: "Simulated", recording: "Recording", l_freq: float, 
     events = recording.events()
     test_ids = [s for s, split in zip(stimuli.ids, stimuli.splits) if split == "test"]
     test_index = [stimuli.ids.index(s) for s in test_ids]
+    absent = sorted(set(test_ids) - set(events["stimulus"]))
+    if absent:
+        raise NeuroarenaError(f"test stimuli {', '.join(absent[:3])} never shown", path=recording.path,
+                              fix="delete the simulated dataset folder so that it is written again")
     averages = np.stack([windows[(events["stimulus"] == s).to_numpy()].mean(axis=0) for s in test_ids])
     templates = brain.expected_response(config, stimuli.features[test_index], model, subject_brain, state, times)
     ranks = _rank_of_own(_correlations(whiten(averages), whiten(templates)))

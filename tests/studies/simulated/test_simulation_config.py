@@ -10,7 +10,7 @@ from neuroarena.studies.simulated.config import SimulationConfig
 def test_presets():
     tiny = SimulationConfig.preset("tiny")
     assert (tiny.n_subjects, tiny.n_sessions, tiny.n_channels, tiny.n_categories) == (2, 2, 32, 4)
-    assert tiny.n_trials == 48 * 2 + 20 * 4
+    assert tiny.n_trials == 160 * 1 + 20 * 4
     default = SimulationConfig.preset("default")
     assert default == SimulationConfig()
     assert (default.n_subjects, default.n_sessions, default.n_channels, default.n_categories) == (4, 2, 63, 20)
