@@ -1,0 +1,106 @@
+"""The whole pipeline through the real CLI on the tiny simulated dataset."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neuroarena.runner.job import JobSpec, run_job
+
+RUN = ["eeg", "category", "image", "--dataset", "simulated-tiny", "-m", "all_baseline", "eegnet",
+       "shallow_fbcsp_net", "--seeds", "33", "--lr", "1e-3", "--batch-size", "32"]
+
+
+def _cli(home: Path, *argv: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "neuroarena", "--home", str(home), *argv],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def benchmark_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("e2e")
+    result = _cli(home, *RUN)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return home
+
+
+def _records(home: Path) -> pd.DataFrame:
+    rows = []
+    for path in sorted((home / "results" / "records").rglob("seed-*.json")):
+        r = json.loads(path.read_text())
+        rows.append({"task": r["key"]["task"], "model": r["key"]["model"], "status": r["status"],
+                     "score": r["metrics"].get(r["primary_metric"]), "path": path, "record": r})
+    return pd.DataFrame(rows)
+
+
+def test_nets_and_handcrafted_beat_dummy_on_both_tasks(benchmark_home):
+    records = _records(benchmark_home)
+    assert (records["status"] == "ok").all()
+    score = records.set_index(["task", "model"])["score"]
+    assert set(score.index) == {
+        ("category", m) for m in ("dummy", "chance", "cov_ts_lr", "eegnet", "shallow_fbcsp_net")
+    } | {("image", m) for m in ("dummy", "chance", "cov_ts_ridge", "eegnet", "shallow_fbcsp_net")}
+    # 4 balanced categories: dummy is at chance; 20 test images: dummy top-5 is 5/20
+    assert score["category", "dummy"] == pytest.approx(0.25)
+    assert score["image", "dummy"] == pytest.approx(0.25)
+    for model in ("eegnet", "shallow_fbcsp_net", "cov_ts_lr"):
+        assert score["category", model] > score["category", "dummy"] + 0.1, model
+    for model in ("eegnet", "shallow_fbcsp_net", "cov_ts_ridge"):
+        assert score["image", model] > score["image", "dummy"] + 0.1, model
+
+
+def test_records_carry_config_costs_and_versions(benchmark_home):
+    record = _records(benchmark_home).set_index(["task", "model"]).loc[("image", "eegnet"), "record"]
+    assert record["recipe_overrides"] == {"lr": 0.001, "batch_size": 32}
+    assert record["recipe"]["weight_decay"] == 0.05
+    assert record["n_params"] > 1000 and record["wall_time_s"] > 0 and record["peak_memory_mb"] > 100
+    assert {"torch", "braindecode", "mne", "neuroarena"} <= set(record["versions"])
+    assert record["training"]["epochs"] >= 1
+    split = record["data"]["split"]
+    assert split["shared"]["train/test"]["stimulus"] == 0
+    assert set(record["metrics"]) == {"top1", "top5", "top1_batch", "top5_batch"}
+
+
+def test_rerun_skips_finished_jobs_and_report_writes_tables(benchmark_home):
+    before = {p: p.stat().st_mtime_ns for p in (benchmark_home / "results").rglob("seed-*.json")}
+    result = _cli(benchmark_home, *RUN)
+    assert result.returncode == 0
+    assert result.stderr.count("skipped (recorded)") == len(before) == 10
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+
+    report = _cli(benchmark_home, "report")
+    assert report.returncode == 0, report.stderr
+    assert "eegnet" in report.stdout and "normalized" in report.stdout
+    table = pd.read_csv(benchmark_home / "results" / "report" / "leaderboard.csv")
+    assert len(table) == 10
+    dummy = table[table["model"] == "dummy"]
+    assert np.allclose(dummy["normalized"], 0.0)
+    markdown = (benchmark_home / "results" / "report" / "leaderboard.md").read_text()
+    assert markdown.count("\n| category |") == 5
+
+
+def test_corrupt_shard_stops_with_the_file_named(benchmark_home):
+    shard = sorted((benchmark_home / "cache" / "prepare").rglob("*.npy"))[0]
+    data = bytearray(shard.read_bytes())
+    data[-10:] = b"\xff" * 10
+    shard.write_bytes(bytes(data))
+    result = _cli(benchmark_home, "eeg", "category", "--dataset", "simulated-tiny", "--prepare")
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("error: ") and shard.name in lines[-1] and "--prepare" in lines[-1]
+
+
+def test_same_seed_same_numbers(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEUROARENA_HOME", str(tmp_path))
+    spec = JobSpec(task="category", dataset="simulated-tiny", model="eegnet", seed=34, debug=True)
+    first, second = run_job(spec), run_job(spec)
+    assert first.status == second.status == "ok"
+    assert first.metrics == second.metrics
+    assert first.training["history"] == second.training["history"]
+    other = run_job(JobSpec(task="category", dataset="simulated-tiny", model="eegnet", seed=35, debug=True))
+    assert other.training["history"] != first.training["history"]
