@@ -77,12 +77,14 @@ def _print_leaderboard(table, title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from neuroarena.report.leaderboard import fmt
+
     out = Table(title=title)
-    for col in ("task", "dataset", "model", "metric", "mean ± std", "seeds", "normalized", "rank"):
-        out.add_column(col, justify="right" if col in ("seeds", "normalized", "rank") else "left")
+    for col in ("task", "dataset", "model", "metric", "mean ± std", "seeds", "normalized", "rank", "ceiling"):
+        out.add_column(col, justify="left" if col in ("task", "dataset", "model", "metric") else "right")
     for _, r in table.iterrows():
         out.add_row(r["task"], r["dataset"], r["model"], r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
-                    str(r["n_seeds"]), f"{r['normalized']:.3f}", f"{r['rank']:g}")
+                    str(r["n_seeds"]), fmt(r["normalized"]), f"{r['rank']:g}", fmt(r["ceiling"]))
     Console().print(out)
 
 

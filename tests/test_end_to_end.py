@@ -61,6 +61,8 @@ def test_records_carry_config_costs_and_versions(benchmark_home):
     assert record["n_params"] > 1000 and record["wall_time_s"] > 0 and record["peak_memory_mb"] > 100
     assert {"torch", "braindecode", "mne", "neuroarena"} <= set(record["versions"])
     assert record["training"]["epochs"] >= 1
+    # the simulation's oracle (true forward model) is the ceiling, far above the dummy's 0.25
+    assert 0.9 <= record["ceiling"] <= 1.0
     split = record["data"]["split"]
     assert split["shared"]["train/test"]["stimulus"] == 0
     assert set(record["metrics"]) == {"top1", "top5", "top1_batch", "top5_batch"}

@@ -16,7 +16,7 @@ PERFECT = 1.0
 
 
 def leaderboard(records: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± std over seeds per (task, dataset, model), normalized score and per-task rank.
+    """Mean ± std over seeds per (task, dataset, model), normalized score, per-task rank and ceiling.
 
     Runs under different recipes never mix: the recipe overrides are part of the group. The normalized
     score is ``(mean - dummy) / (1 - dummy)`` with ``dummy`` the reference model's mean on the same task
@@ -34,7 +34,7 @@ def leaderboard(records: pd.DataFrame) -> pd.DataFrame:
     group = ["task", "dataset", "model", "family", "primary_metric", "recipe_overrides"]
     table = (ok.groupby(group, dropna=False)
                .agg(mean=("score", "mean"), std=("score", "std"), n_seeds=("seed", "nunique"),
-                    n_params=("n_params", "max"), wall_time_s=("wall_time_s", "mean"),
+                    ceiling=("ceiling", "max"), n_params=("n_params", "max"), wall_time_s=("wall_time_s", "mean"),
                     peak_memory_mb=("peak_memory_mb", "max"))
                .reset_index().rename(columns={"primary_metric": "metric"}))
     table["std"] = table["std"].fillna(0.0)
@@ -53,14 +53,19 @@ def leaderboard(records: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["task", "dataset", "recipe_overrides", "rank"]).reset_index(drop=True)
 
 
+def fmt(value: float) -> str:
+    """Three decimals, or ``-`` for a missing value."""
+    return "-" if pd.isna(value) else f"{value:.3f}"
+
+
 def to_markdown(table: pd.DataFrame) -> str:
     """The leaderboard as a markdown table."""
-    lines = ["| task | dataset | model | metric | mean ± std | seeds | normalized | rank | params |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| task | dataset | model | metric | mean ± std | seeds | normalized | rank | ceiling | params |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         lines.append(
             f"| {r['task']} | {r['dataset']} | {r['model']} | {r['metric']} | {r['mean']:.3f} ± {r['std']:.3f} "
-            f"| {r['n_seeds']} | {r['normalized']:.3f} | {r['rank']:g} | {int(r['n_params']):,} |")
+            f"| {r['n_seeds']} | {fmt(r['normalized'])} | {r['rank']:g} | {fmt(r['ceiling'])} | {int(r['n_params']):,} |")
     return "\n".join(lines) + "\n"
 
 

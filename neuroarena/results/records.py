@@ -55,6 +55,7 @@ class ResultRecord:
     val_metrics: dict[str, float] = field(default_factory=dict)
     error: str = ""
     primary_metric: str = ""
+    ceiling: float | None = None
     model_family: str = ""
     n_params: int = 0
     n_trainable_params: int = 0

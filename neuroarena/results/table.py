@@ -19,6 +19,7 @@ def records_frame(records: Iterable[ResultRecord]) -> pd.DataFrame:
             "config_hash": r.key.config_hash, "status": r.status, "error": r.error,
             "family": r.model_family, "primary_metric": r.primary_metric,
             "score": r.metrics.get(r.primary_metric, float("nan")),
+            "ceiling": float("nan") if r.ceiling is None else r.ceiling,
             "n_params": r.n_params, "wall_time_s": r.wall_time_s, "peak_memory_mb": r.peak_memory_mb,
             "recipe_overrides": ",".join(f"{k}={v}" for k, v in sorted(r.recipe_overrides.items())),
         }

@@ -66,7 +66,9 @@ def prepare(task: str, dataset: str | None = None, home: str | Path | None = Non
     use_home(home)
     config = load_task(task)
     study = get_study(dataset or config.default_dataset)
-    return build_store(study, config.prepare, cache_dir(), progress=progress)
+    store = build_store(study, config.prepare, cache_dir(), progress=progress)
+    study.ceiling()
+    return store
 
 
 def download(task: str, dataset: str | None = None, home: str | Path | None = None) -> None:

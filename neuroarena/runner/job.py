@@ -136,7 +136,8 @@ def run_job(spec: JobSpec) -> ResultRecord:
             val_metrics = targets.score("val", task.metrics, val_out, val_pos)
             metrics = targets.score("test", task.metrics, test_out, test_pos)
             details = dict(
-                primary_metric=task.primary_metric, model_family=model_spec.family, n_params=n_params,
+                primary_metric=task.primary_metric, ceiling=study.ceiling().get(task.primary_metric),
+                model_family=model_spec.family, n_params=n_params,
                 n_trainable_params=n_trainable, training=result["training"],
                 data={"store": str(store.root), "store_hash": store.config_hash, "n_chans": store.n_chans,
                       "n_times": store.n_times, "sfreq": store.sfreq, "split": audit.to_dict(),

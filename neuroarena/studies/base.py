@@ -109,6 +109,10 @@ class Study(ABC):
         """Everything that shapes the data (keys the preprocessing cache)."""
         return {"name": self.name}
 
+    def ceiling(self) -> dict[str, float]:
+        """Best achievable score per metric name (e.g. a simulation's oracle); empty when unknown."""
+        return {}
+
     def stimulus_features(self) -> "pd.DataFrame | None":
         """Ground-truth stimulus feature vectors (index: stimulus id), or None if unknown."""
         return None

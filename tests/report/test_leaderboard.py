@@ -5,8 +5,8 @@ from neuroarena.results.records import JobKey, ResultRecord, ResultStore
 from neuroarena.results.table import records_frame
 
 
-def _rec(model, seed, score, status="ok", overrides=None):
-    return ResultRecord(key=JobKey("category", "simulated", model, seed, "h"), status=status,
+def _rec(model, seed, score, status="ok", overrides=None, ceiling=None):
+    return ResultRecord(key=JobKey("category", "simulated", model, seed, "h"), status=status, ceiling=ceiling,
                         metrics={"balanced_accuracy": score} if status == "ok" else {},
                         primary_metric="balanced_accuracy", recipe_overrides=overrides or {})
 
@@ -29,6 +29,13 @@ def test_mean_std_normalized_and_rank():
     assert table["rank"].to_dict() == {"eegnet": 1.0, "cov_ts_lr": 2.0, "dummy": 3.0}
 
 
+def test_ceiling_is_shown_beside_the_score():
+    records = [_rec("dummy", 33, 0.25, ceiling=0.6), _rec("eegnet", 33, 0.5, ceiling=0.6)]
+    table = leaderboard(records_frame(records))
+    assert table["ceiling"].tolist() == [0.6, 0.6]
+    assert "| 0.500 ± 0.000 | 1 | 0.333 | 1 | 0.600 |" in to_markdown(table)
+
+
 def test_different_recipes_never_mix():
     records = RECORDS + [_rec("eegnet", 33, 0.30, overrides={"max_epochs": 2})]
     table = leaderboard(records_frame(records))
@@ -44,6 +51,6 @@ def test_report_files(tmp_path):
         store.write(r)
     table, paths = write_report(tmp_path, tmp_path / "report")
     markdown = paths["markdown"].read_text()
-    assert "| category | simulated | eegnet | balanced_accuracy | 0.750 ± 0.071 | 2 | 0.667 | 1 |" in markdown
+    assert "| category | simulated | eegnet | balanced_accuracy | 0.750 ± 0.071 | 2 | 0.667 | 1 | - |" in markdown
     assert paths["csv"].read_text().count("\n") == 1 + 3
     assert to_markdown(table) == markdown

@@ -65,6 +65,17 @@ class Simulated(Study):
         table = make_stimuli(self.config).to_frame()
         return table[[f"f{i}" for i in range(self.config.feature_dim)]]
 
+    def ceiling(self) -> dict[str, float]:
+        """The oracle's scores with default settings, computed once and cached in ``oracle.json``."""
+        import json
+
+        from neuroarena.fileio import write_json_atomic
+
+        path = self.root / "oracle.json"
+        if not path.is_file():
+            write_json_atomic(path, self.oracle())
+        return json.loads(path.read_text())
+
     def oracle(self, **kwargs: Any) -> dict[str, float]:
         """Scores of the decoder that knows the forward model; see :func:`.oracle.oracle_scores`."""
         from neuroarena.studies.simulated.oracle import oracle_scores
