@@ -93,7 +93,7 @@ def loader_share(home: Path, n_batches: int = 30) -> tuple[float, float]:
         while len(step) < n_batches:
             t0 = time.perf_counter()
             try:
-                X, y, _ = next(iterator)
+                X, y, _, _ = next(iterator)
             except StopIteration:
                 break
             t1 = time.perf_counter()

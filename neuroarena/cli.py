@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from neuroarena.errors import NeuroarenaError
 
     try:
-        from neuroarena.runner.api import use_home
+        from neuroarena.runner.home import use_home
 
         use_home(home)
         {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args)}[args.command]()

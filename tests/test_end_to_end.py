@@ -66,6 +66,8 @@ def test_records_carry_config_costs_and_versions(benchmark_home):
     split = record["data"]["split"]
     assert split["shared"]["train/test"]["stimulus"] == 0
     assert set(record["metrics"]) == {"top1", "top5", "top1_batch", "top5_batch"}
+    ranks = np.array(record["test_items"]["rank"])
+    assert len(ranks) == 20 and np.mean(ranks < 5) == pytest.approx(record["metrics"]["top5"])
 
 
 def test_rerun_skips_finished_jobs_and_report_writes_tables(benchmark_home):

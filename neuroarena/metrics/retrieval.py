@@ -57,10 +57,8 @@ def average_by_stimulus(pred: np.ndarray, stimulus: np.ndarray) -> tuple[np.ndar
     return ids, sums / counts[:, None]
 
 
-def topk_accuracy(pred: np.ndarray, candidates: np.ndarray, true_index: np.ndarray, k: int) -> float:
-    """Fraction of predictions whose true candidate ranks among the k most cosine-similar.
-
-    Ties count against the prediction (see the module docstring).
+def retrieval_ranks(pred: np.ndarray, candidates: np.ndarray, true_index: np.ndarray) -> np.ndarray:
+    """Rank of each prediction's true candidate by cosine similarity (0 = first; ties count against).
 
     Parameters
     ----------
@@ -68,9 +66,11 @@ def topk_accuracy(pred: np.ndarray, candidates: np.ndarray, true_index: np.ndarr
     candidates : ndarray, shape (m, d)
     true_index : ndarray of int, shape (n,)
         Row of ``candidates`` that is the right answer for each prediction.
-    k : int
+
+    Returns
+    -------
+    ranks : ndarray of int, shape (n,)
     """
-    _check_k(k)
     pred, candidates = np.asarray(pred), np.asarray(candidates)
     true_index = np.asarray(true_index, dtype=np.int64)
     if pred.ndim != 2 or candidates.ndim != 2 or pred.shape[1] != candidates.shape[1]:
@@ -91,17 +91,30 @@ def topk_accuracy(pred: np.ndarray, candidates: np.ndarray, true_index: np.ndarr
         )
     similarity = _unit_rows(pred) @ _unit_rows(candidates).T
     true_similarity = similarity[np.arange(len(pred)), true_index]
-    rank = (similarity >= true_similarity[:, None]).sum(axis=1) - 1
-    return float(np.mean(rank < k))
+    return (similarity >= true_similarity[:, None]).sum(axis=1) - 1
 
 
-def full_set_topk(
-    pred: np.ndarray, stimulus: np.ndarray, candidate_ids: np.ndarray, candidate_emb: np.ndarray, k: int
-) -> float:
-    """Top-k accuracy of stimulus-averaged predictions among every candidate.
+def topk_accuracy(pred: np.ndarray, candidates: np.ndarray, true_index: np.ndarray, k: int) -> float:
+    """Fraction of predictions whose true candidate ranks among the k most cosine-similar.
 
-    Predictions of repeated presentations are averaged first, so each test stimulus
-    counts once.
+    Ties count against the prediction (see the module docstring).
+
+    Parameters
+    ----------
+    pred : ndarray, shape (n, d)
+    candidates : ndarray, shape (m, d)
+    true_index : ndarray of int, shape (n,)
+        Row of ``candidates`` that is the right answer for each prediction.
+    k : int
+    """
+    _check_k(k)
+    return float(np.mean(retrieval_ranks(pred, candidates, true_index) < k))
+
+
+def full_set_ranks(
+    pred: np.ndarray, stimulus: np.ndarray, candidate_ids: np.ndarray, candidate_emb: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each test stimulus among all candidates, predictions of repeated presentations averaged first.
 
     Parameters
     ----------
@@ -112,7 +125,12 @@ def full_set_topk(
         Distinct ids of the candidates.
     candidate_emb : ndarray, shape (m, d)
         Embedding of each candidate.
-    k : int
+
+    Returns
+    -------
+    ids : ndarray, shape (s,)
+        The distinct predicted stimuli, sorted.
+    ranks : ndarray of int, shape (s,)
     """
     candidate_ids = np.asarray(candidate_ids)
     if len(np.unique(candidate_ids)) != len(candidate_ids) or len(candidate_ids) != len(candidate_emb):
@@ -130,7 +148,25 @@ def full_set_topk(
             fix="include every test stimulus in the candidate set",
         )
     true_index = np.array([position[stim] for stim in ids.tolist()], dtype=np.int64)
-    return topk_accuracy(averaged, candidate_emb, true_index, k)
+    return ids, retrieval_ranks(averaged, candidate_emb, true_index)
+
+
+def full_set_topk(
+    pred: np.ndarray, stimulus: np.ndarray, candidate_ids: np.ndarray, candidate_emb: np.ndarray, k: int
+) -> float:
+    """Top-k accuracy of stimulus-averaged predictions among every candidate (see :func:`full_set_ranks`).
+
+    Parameters
+    ----------
+    pred : ndarray, shape (n, d)
+    stimulus : ndarray, shape (n,)
+    candidate_ids : ndarray, shape (m,)
+    candidate_emb : ndarray, shape (m, d)
+    k : int
+    """
+    _check_k(k)
+    _, ranks = full_set_ranks(pred, stimulus, candidate_ids, candidate_emb)
+    return float(np.mean(ranks < k))
 
 
 def batch_topk(pred: np.ndarray, target: np.ndarray, k: int, batch_size: int) -> float:

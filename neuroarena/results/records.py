@@ -53,6 +53,7 @@ class ResultRecord:
     status: str  # "ok" or "failed"
     metrics: dict[str, float] = field(default_factory=dict)
     val_metrics: dict[str, float] = field(default_factory=dict)
+    test_items: dict[str, list] = field(default_factory=dict)
     error: str = ""
     primary_metric: str = ""
     ceiling: float | None = None

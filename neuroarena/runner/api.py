@@ -1,29 +1,23 @@
 """The Python API the CLI calls: expand a request into jobs, run them, collect the records."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.home import cache_dir, neuroarena_home, results_dir
-from neuroarena.runner.job import JobSpec
+from neuroarena.home import cache_dir, results_dir
+from neuroarena.runner.home import use_home
+from neuroarena.runner.job import JobSpec, open_store
 from neuroarena.training.recipe import DEFAULT_SEEDS
 
 #: Always run beside the requested models: the normalized score is measured against it.
 REFERENCE_MODEL = "dummy"
 
 
-def use_home(home: str | Path | None) -> Path:
-    """Resolve the root folder and export it as ``$NEUROARENA_HOME`` for this process and its workers."""
-    root = neuroarena_home(home)
-    os.environ["NEUROARENA_HOME"] = str(root)
-    return root
-
-
 def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | None = None,
                 seeds: Sequence[int] = DEFAULT_SEEDS, debug: bool = False,
-                recipe_overrides: dict[str, Any] | None = None,
+                recipe_overrides: dict[str, Any] | None = None, model_params: dict[str, Any] | None = None,
+                home: str | Path | None = None,
                 notes: Callable[[str], None] = lambda message: None) -> list[JobSpec]:
     """Every (task, dataset, model, seed) job of a request, the reference model included.
 
@@ -53,20 +47,37 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | None
                 continue
             for seed in seeds:
                 jobs.append(JobSpec(task=task_name, dataset=dataset or task.default_dataset, model=name,
-                                    seed=int(seed), debug=debug, recipe_overrides=dict(recipe_overrides or {})))
+                                    seed=int(seed), debug=debug, recipe_overrides=dict(recipe_overrides or {}),
+                                    model_params=_params_for(name, model_params),
+                                    home=None if home is None else str(home)))
     return jobs
 
 
-def prepare(task: str, dataset: str | None = None, home: str | Path | None = None, progress: bool = True):
-    """Build (or reuse) the window store of ``task`` on ``dataset``; returns the :class:`WindowStore`."""
-    from neuroarena.prepare.build import build_store
-    from neuroarena.studies.registry import get_study
+def _params_for(model: str, model_params: dict[str, Any] | None) -> dict[str, Any]:
+    """The user's model parameters that ``model``'s builder takes (e.g. ``adaptation`` for foundation models)."""
+    import inspect
+
+    from neuroarena.models.registry import get_model
+
+    if not model_params:
+        return {}
+    accepted = inspect.signature(get_model(model).resolve_builder()).parameters
+    return {k: v for k, v in model_params.items() if k in accepted}
+
+
+def prepare(task: str, dataset: str | None = None, home: str | Path | None = None, progress: bool = True,
+            model: str = REFERENCE_MODEL):
+    """Build (or reuse) the window store of ``task`` on ``dataset`` as ``model`` needs it.
+
+    Models with input rules (sampling rate, channel set) get their own store; the default is the task's.
+    Returns the :class:`~neuroarena.prepare.store.WindowStore`.
+    """
     from neuroarena.tasks.config import load_task
 
     use_home(home)
     config = load_task(task)
-    study = get_study(dataset or config.default_dataset)
-    store = build_store(study, config.prepare, cache_dir(), progress=progress)
+    spec = JobSpec(task=task, dataset=dataset or config.default_dataset, model=model, seed=0)
+    study, store = open_store(spec, config, progress=progress)
     study.ceiling()
     return store
 
@@ -82,8 +93,8 @@ def download(task: str, dataset: str | None = None, home: str | Path | None = No
 
 def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = None,
         seeds: Sequence[int] = DEFAULT_SEEDS, debug: bool = False, home: str | Path | None = None,
-        recipe_overrides: dict[str, Any] | None = None, retry: bool = False,
-        progress: Callable[[str], None] | None = None):
+        recipe_overrides: dict[str, Any] | None = None, model_params: dict[str, Any] | None = None,
+        retry: bool = False, progress: Callable[[str], None] | None = None):
     """Run the benchmark grid and return the records as a DataFrame (one row per job).
 
     Parameters
@@ -102,6 +113,8 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
         Root folder for data, caches and results (default ``$NEUROARENA_HOME`` or ``~/.neuroarena``).
     recipe_overrides : dict, optional
         Changes to the training recipe; written into every record.
+    model_params : dict, optional
+        Builder parameters (e.g. ``{"adaptation": "lora"}``), given to each model whose builder takes them.
     retry : bool
         Run failed jobs again (finished jobs are always skipped).
     progress : callable, optional
@@ -111,12 +124,18 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
     from neuroarena.results.table import records_frame
     from neuroarena.runner.executor import InProcessExecutor
 
-    use_home(home)
+    root = use_home(home)
     say = progress or (lambda message: None)
     tasks = [task] if isinstance(task, str) else list(task)
-    jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, notes=say)
-    for task_name, dataset_name in dict.fromkeys((j.task, j.dataset) for j in jobs):
-        prepare(task_name, dataset_name, progress=progress is not None)
+    jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say)
+    prepared = set()
+    for job in jobs:  # build each distinct store once, here, before jobs run anywhere
+        from neuroarena.tasks.config import load_task
+
+        config = job.prepare_config(load_task(job.task))
+        if (job.task, job.dataset, config) not in prepared:
+            prepare(job.task, job.dataset, progress=progress is not None, model=job.model)
+            prepared.add((job.task, job.dataset, config))
     store = ResultStore(results_dir() / "records")
     records = InProcessExecutor().run(jobs, store, retry=retry, progress=say)
     return records_frame(records)

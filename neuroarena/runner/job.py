@@ -15,13 +15,19 @@ from neuroarena.home import cache_dir
 from neuroarena.results.records import JobKey, ResultRecord
 from neuroarena.runner.memory import PeakMemory
 from neuroarena.runner.targets import TaskTargets, make_targets
+from neuroarena.prepare.config import PrepareConfig
+from neuroarena.runner.home import use_home
 from neuroarena.tasks.config import TaskConfig, load_task
 from neuroarena.training.recipe import DEBUG_OVERRIDES, Recipe
 
 
 @dataclass(frozen=True)
 class JobSpec:
-    """Everything a job needs; picklable, so any executor can ship it."""
+    """Everything a job needs; picklable, so any executor (local process, Slurm) can ship it.
+
+    ``model_params`` go to the model's builder (e.g. an adaptation preset); ``home`` is the root
+    folder, carried explicitly so a job on another machine writes where its controller reads.
+    """
 
     task: str
     dataset: str
@@ -29,29 +35,44 @@ class JobSpec:
     seed: int
     debug: bool = False
     recipe_overrides: dict[str, Any] = field(default_factory=dict)
+    model_params: dict[str, Any] = field(default_factory=dict)
+    home: str | None = None
 
     def recipe(self, task: TaskConfig) -> Recipe:
-        """The task's recipe with ``--debug`` and user overrides applied."""
-        changes = {**(DEBUG_OVERRIDES if self.debug else {}), **self.recipe_overrides}
+        """The task's recipe with the model's documented exception, ``--debug`` and user overrides applied."""
+        from neuroarena.models.registry import get_model
+
+        model_rules = dict(getattr(get_model(self.model), "recipe_overrides", {}) or {})
+        changes = {**model_rules, **(DEBUG_OVERRIDES if self.debug else {}), **self.recipe_overrides}
         return task.recipe.with_overrides(**changes)
 
+    def prepare_config(self, task: TaskConfig) -> PrepareConfig:
+        """The task's preprocessing, adapted to the model's input rules (sampling rate, channels, ...)."""
+        from neuroarena.models.registry import get_model
+
+        rules = getattr(get_model(self.model), "input_rules", None)
+        return task.prepare if rules is None else rules.apply(task.prepare)
+
     def key(self, task: TaskConfig, study_params: dict[str, Any]) -> JobKey:
-        """The job's record key; the hash covers the task, the dataset, the model and the recipe."""
+        """The job's record key; the hash covers task, data, preprocessing, model, its parameters and recipe."""
         config = {
-            "task": task.model_dump(mode="json", exclude={"recipe"}),
+            "task": task.model_dump(mode="json", exclude={"recipe", "prepare"}),
+            "prepare": self.prepare_config(task).model_dump(mode="json"),
             "recipe": self.recipe(task).model_dump(mode="json"),
             "dataset": study_params,
             "model": self.model,
+            "model_params": self.model_params,
         }
         return JobKey(task.name, self.dataset, self.model, self.seed, stable_hash(config))
 
 
-def _open_store(task: TaskConfig, dataset: str):
+def open_store(spec: JobSpec, task: TaskConfig, progress: bool = False):
+    """The study and the window store of ``spec`` (built when missing, reused when present)."""
     from neuroarena.prepare.build import build_store
     from neuroarena.studies.registry import get_study
 
-    study = get_study(dataset)
-    return study, build_store(study, task.prepare, cache_dir(), progress=False)
+    study = get_study(spec.dataset)
+    return study, build_store(study, spec.prepare_config(task), cache_dir(), progress=progress)
 
 
 def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, targets: TaskTargets,
@@ -62,7 +83,8 @@ def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, t
     from neuroarena.training.losses import make_loss
     from neuroarena.training.module import DecoderModule
 
-    parts = {p: WindowBatches(store, targets.windows[p], targets.y[p]) for p in ("train", "val", "test")}
+    parts = {p: WindowBatches(store, targets.windows[p], targets.y[p], targets.subject[p])
+             for p in ("train", "val", "test")}
     if model_spec.kind == "estimator":
         train_idx = targets.windows["train"]
         if recipe.limit_train_batches is not None:
@@ -99,6 +121,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
 
     The window store must be buildable (it is reused when it exists); the record is not written here.
     """
+    use_home(spec.home)
     task = load_task(spec.task)
     start = time.perf_counter()
     study_params: dict[str, Any] = {"name": spec.dataset}
@@ -112,7 +135,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
             from neuroarena.splits.splitters import make_splitter
             from neuroarena.training.fit import count_parameters
 
-            study, store = _open_store(task, spec.dataset)
+            study, store = open_store(spec, task)
             study_params = study.params()
             key = spec.key(task, study_params)
             recipe = spec.recipe(task)
@@ -127,7 +150,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
             L.seed_everything(spec.seed, verbose=False)
             model = build_model(model_spec, n_chans=store.n_chans, n_outputs=targets.n_outputs,
                                 n_times=store.n_times, sfreq=store.sfreq, chs_info=store.chs_info,
-                                target_kind=targets.kind)
+                                target_kind=targets.kind, params=spec.model_params)
             n_params, n_trainable = count_parameters(model)
             result = _train_and_predict(spec, task, recipe, store, targets, model_spec, model)
             val_pos, val_out = result["outputs"]["val"]
@@ -135,6 +158,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
             status, error = "ok", ""
             val_metrics = targets.score("val", task.metrics, val_out, val_pos)
             metrics = targets.score("test", task.metrics, test_out, test_pos)
+            test_items = targets.items("test", test_out, test_pos)
             details = dict(
                 primary_metric=task.primary_metric, ceiling=study.ceiling().get(task.primary_metric),
                 model_family=model_spec.family, n_params=n_params,
@@ -147,12 +171,13 @@ def run_job(spec: JobSpec) -> ResultRecord:
             status = "failed"
             error = str(err) if isinstance(err, NeuroarenaError) else "".join(
                 traceback.format_exception_only(type(err), err)).strip()
-            metrics, val_metrics, details = {}, {}, {"training": {"traceback": traceback.format_exc()}}
+            metrics, val_metrics, test_items = {}, {}, {}
+            details = {"training": {"traceback": traceback.format_exc()}}
             if key is None:
                 key = JobKey(task.name, spec.dataset, spec.model, spec.seed, "unresolved")
             recipe = spec.recipe(task)
     return ResultRecord(
-        key=key, status=status, error=error, metrics=metrics, val_metrics=val_metrics,
+        key=key, status=status, error=error, metrics=metrics, val_metrics=val_metrics, test_items=test_items,
         wall_time_s=round(time.perf_counter() - start, 3), peak_memory_mb=round(memory.peak_mb, 1),
         recipe=recipe.model_dump(mode="json"), recipe_overrides=recipe.overrides(), **details,
     )

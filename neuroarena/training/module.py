@@ -52,18 +52,21 @@ class DecoderModule(L.LightningModule):
         self._val_outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._val_losses: list[float] = []
 
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
+    def forward(self, X: torch.Tensor, subject: torch.Tensor | None = None) -> torch.Tensor:
+        """Outputs, shape (batch, n_outputs); nets with ``uses_subject = True`` also get the subject indices."""
+        if getattr(self.net, "uses_subject", False):
+            return self.net(X, subject)
         return self.net(X)
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        X, y, _ = batch
-        loss = self.loss_fn(self.net(X), y)
+        X, y, subject, _ = batch
+        loss = self.loss_fn(self(X, subject), y)
         self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(X))
         return loss
 
     def validation_step(self, batch, batch_idx: int) -> None:
-        X, y, positions = batch
-        out = self.net(X)
+        X, y, subject, positions = batch
+        out = self(X, subject)
         self._val_losses.append(float(self.loss_fn(out, y)))
         self._val_outputs.append((positions.cpu(), out.detach().float().cpu()))
 
@@ -79,8 +82,8 @@ class DecoderModule(L.LightningModule):
         self.history.append({"epoch": self.current_epoch, "val_monitor": value, "val_loss": val_loss})
 
     def predict_step(self, batch, batch_idx: int) -> tuple[torch.Tensor, torch.Tensor]:
-        X, _, positions = batch
-        return positions, self.net(X).float()
+        X, _, subject, positions = batch
+        return positions, self(X, subject).float()
 
     def configure_optimizers(self):
         params = [p for p in self.parameters() if p.requires_grad]
