@@ -128,14 +128,15 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
     say = progress or (lambda message: None)
     tasks = [task] if isinstance(task, str) else list(task)
     jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say)
+    from neuroarena.hashing import stable_hash
+    from neuroarena.tasks.config import load_task
+
     prepared = set()
     for job in jobs:  # build each distinct store once, here, before jobs run anywhere
-        from neuroarena.tasks.config import load_task
-
-        config = job.prepare_config(load_task(job.task))
-        if (job.task, job.dataset, config) not in prepared:
+        store_id = (job.dataset, stable_hash(job.prepare_config(load_task(job.task))))
+        if store_id not in prepared:
             prepare(job.task, job.dataset, progress=progress is not None, model=job.model)
-            prepared.add((job.task, job.dataset, config))
+            prepared.add(store_id)
     store = ResultStore(results_dir() / "records")
     records = InProcessExecutor().run(jobs, store, retry=retry, progress=say)
     return records_frame(records)
