@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     eeg.add_argument("--max-epochs", type=int, help="override the recipe's epoch limit (recorded)")
     eeg.add_argument("--batch-size", type=int, help="override the recipe's batch size (recorded)")
     eeg.add_argument("--lr", type=float, help="override the recipe's learning rate (recorded)")
+    eeg.add_argument("--adaptation", choices=["full", "linear_probe", "lora"],
+                     help="how foundation models adapt: full fine-tuning, linear probe or LoRA (recorded)")
+    eeg.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
+                     help="foundation models start from their pretrained weights (default) or from scratch")
     eeg.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
 
     report = sub.add_parser("report", help="print the leaderboard and write markdown and CSV")
@@ -107,8 +111,11 @@ def _eeg(args: argparse.Namespace) -> None:
                                    ("lr", args.lr)) if v}
     seeds = args.seeds or ([33] if args.debug else None)
     kwargs = {"seeds": seeds} if seeds else {}
+    model_params = {k: v for k, v in (("adaptation", args.adaptation), ("pretrained", args.pretrained))
+                    if v is not None}
     frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,
-                    recipe_overrides=overrides, retry=args.retry, progress=console.print, **kwargs)
+                    recipe_overrides=overrides, model_params=model_params, retry=args.retry,
+                    progress=console.print, **kwargs)
     from neuroarena.report.leaderboard import leaderboard
 
     _print_leaderboard(leaderboard(frame), "neuroarena leaderboard (this run)")
