@@ -16,6 +16,9 @@ class PrepareConfig(BaseModel):
     Scaling is per recording and per channel, computed on that recording's windows:
     ``robust`` subtracts the median and divides by the inter-quartile range,
     ``standard`` the mean and the standard deviation.
+    ``picks`` selects (and orders) channels the recordings have; ``channels`` is the exact
+    output channel list, and with ``interpolate_missing`` a channel a recording lacks is
+    interpolated (spherical splines) from the channels it has, at its standard 10-05 position.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,6 +36,8 @@ class PrepareConfig(BaseModel):
     dtype: Literal["float16", "float32"] = "float16"
     event_kind: str = "stimulus"
     picks: list[str] | None = None
+    channels: list[str] | None = None
+    interpolate_missing: bool = False
 
     @property
     def n_times(self) -> int:
@@ -70,4 +75,11 @@ class PrepareConfig(BaseModel):
             raise ValueError("dtype float16 needs scaling 'robust' or 'standard' (volts underflow float16)")
         if self.picks is not None and len(set(self.picks)) != len(self.picks):
             raise ValueError("picks lists a channel twice")
+        if self.channels is not None:
+            if self.picks is not None:
+                raise ValueError("set either picks or channels, not both")
+            if not self.channels or len({name.lower() for name in self.channels}) != len(self.channels):
+                raise ValueError("channels must list each channel once")
+        elif self.interpolate_missing:
+            raise ValueError("interpolate_missing needs channels (the output channel list)")
         return self

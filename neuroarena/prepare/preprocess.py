@@ -11,10 +11,14 @@ from neuroarena.prepare.config import PrepareConfig
 
 #: Samples per block when scanning a recording for NaN/Inf (bounded extra memory).
 _SCAN_BLOCK = 100_000
+#: Standard montage giving the position of an interpolated channel (10-05 names, legacy T3-T6 too).
+_STANDARD_MONTAGE = "colin27_1005"
+#: Legacy 10-20 names and the 10-10 names of the same electrode sites, both ways.
+_ALIASES = {"t3": "t7", "t4": "t8", "t5": "p7", "t6": "p8", "t7": "t3", "t8": "t4", "p7": "t5", "p8": "t6"}
 
 
 def preprocess_raw(raw: mne.io.BaseRaw, config: PrepareConfig, path: str | Path) -> mne.io.BaseRaw:
-    """Load, pick EEG, check values, band-pass, notch, re-reference, pick channels and resample.
+    """Load, pick EEG, check values, band-pass, notch, re-reference, select channels and resample.
 
     ``raw`` is modified in place (no copy, to bound memory) and returned.
 
@@ -23,20 +27,23 @@ def preprocess_raw(raw: mne.io.BaseRaw, config: PrepareConfig, path: str | Path)
     raw : mne.io.BaseRaw
         The recording, data preloaded or not.
     config : PrepareConfig
-        Filters (``l_freq``, ``h_freq``, ``notch``), ``reference``, ``picks`` and target ``sfreq``.
+        Filters (``l_freq``, ``h_freq``, ``notch``), ``reference``, ``picks`` or ``channels``
+        (with ``interpolate_missing``) and target ``sfreq``.
     path : str or Path
         The recording's file, named in error messages.
 
     Returns
     -------
     raw : mne.io.BaseRaw
-        EEG channels only (``config.picks`` in that order when given), sampled at ``config.sfreq``.
+        EEG channels only (``config.picks`` or ``config.channels`` in that order when given),
+        sampled at ``config.sfreq``.
 
     Raises
     ------
     NeuroarenaError
-        No EEG channel, a pick or reference channel missing, a NaN/Inf value, or ``h_freq``
-        at or above the recording's Nyquist frequency.
+        No EEG channel, a pick or reference channel missing, a channel of ``config.channels``
+        missing without ``interpolate_missing`` (or without electrode positions to interpolate
+        from), a NaN/Inf value, or ``h_freq`` at or above the recording's Nyquist frequency.
     """
     raw.load_data(verbose=False)
     if "eeg" not in raw.get_channel_types(unique=True):
@@ -62,6 +69,8 @@ def preprocess_raw(raw: mne.io.BaseRaw, config: PrepareConfig, path: str | Path)
     if config.picks is not None:
         raw.pick(config.picks, verbose=False)
         raw.reorder_channels(config.picks)
+    if config.channels is not None:
+        _select_channels(raw, config.channels, config.interpolate_missing, path)
     if raw.info["sfreq"] != config.sfreq:
         # Polyphase keeps sample times exact; FFT resampling shifted a 6 Hz sine by ~5 ms (250 -> 100 Hz).
         raw.resample(config.sfreq, method="polyphase", verbose=False)
@@ -75,6 +84,57 @@ def _check_channels_present(ch_names: list[str], wanted: list[str] | None, what:
         raise NeuroarenaError(f"{what} channels {missing} are not among the EEG channels of this "
                               "recording", path=path,
                               fix=f"remove them from {what} in the prepare config")
+
+
+def _select_channels(raw: mne.io.BaseRaw, channels: list[str], interpolate: bool, path: str | Path) -> None:
+    """Keep exactly ``channels``, in order and so named; interpolate the missing ones if allowed.
+
+    Names match case-insensitively, and a legacy name (T3-T6) matches its 10-10 name (T7, T8, P7, P8).
+    """
+    have = {name.lower(): name for name in raw.ch_names}
+    wanted = {name.lower() for name in channels}
+    source, missing = {}, []
+    for name in channels:
+        alias = _ALIASES.get(name.lower())
+        found = have.get(name.lower()) or (have.get(alias) if alias not in wanted else None)
+        if found is None:
+            missing.append(name)
+        else:
+            source[name] = found
+    if missing and not interpolate:
+        raise NeuroarenaError(f"channels {missing} of the prepare config are missing from this recording",
+                              path=path, fix="set interpolate_missing: true to interpolate them from the "
+                                             "recording's electrodes, or remove them from channels")
+    if missing:
+        _interpolate_channels(raw, missing, path)
+    keep = [source.get(name, name) for name in channels]
+    raw.pick(keep, verbose=False)
+    raw.reorder_channels(keep)
+    raw.rename_channels({old: new for old, new in zip(keep, channels) if old != new}, verbose=False)
+
+
+def _interpolate_channels(raw: mne.io.BaseRaw, names: list[str], path: str | Path) -> None:
+    """Add ``names`` at their standard positions, interpolated by spherical splines from the others."""
+    located = [ch for ch in raw.info["chs"] if np.isfinite(ch["loc"][:3]).all() and np.any(ch["loc"][:3])]
+    if len(located) < len(raw.ch_names):
+        raise NeuroarenaError(f"cannot interpolate channels {names}: this recording has no position for "
+                              f"{len(raw.ch_names) - len(located)} of its channels", path=path,
+                              fix="give the recording a montage (electrodes.tsv) or list only channels it has")
+    montage = mne.channels.make_standard_montage(_STANDARD_MONTAGE)
+    known = {name.lower() for name in montage.ch_names}
+    unknown = [name for name in names if name.lower() not in known]
+    if unknown:
+        raise NeuroarenaError(f"channels {unknown} have no position in the {_STANDARD_MONTAGE} montage",
+                              path=path, fix="use 10-05 channel names in channels, or remove them")
+    info = mne.create_info(names, raw.info["sfreq"], "eeg")
+    with info._unlock():
+        info["custom_ref_applied"] = raw.info["custom_ref_applied"]
+    added = mne.io.RawArray(np.zeros((len(names), raw.n_times)), info, first_samp=raw.first_samp, verbose=False)
+    added.set_montage(montage, match_case=False, verbose=False)
+    added.set_meas_date(raw.info["meas_date"])
+    raw.add_channels([added], force_update_info=True)
+    raw.info["bads"] = list(names)
+    raw.interpolate_bads(reset_bads=True, mode="accurate", verbose=False)
 
 
 def _check_finite(raw: mne.io.BaseRaw, path: str | Path) -> None:

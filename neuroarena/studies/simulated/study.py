@@ -41,17 +41,18 @@ class Simulated(Study):
         super().__init__(root if root is not None else data_dir() / f"simulated-{stable_hash(self.config)}")
 
     def download(self) -> None:
-        """Generate and write the dataset to :attr:`root` (local; a no-op if already written)."""
+        """Generate and write the dataset and its oracle ceiling to :attr:`root` (local; a no-op if written)."""
         from neuroarena.studies.simulated.writer import write_dataset
 
         write_dataset(self.config, self.root)
+        self.ceiling()
 
     def recordings(self) -> list[Recording]:
         """Every session of every subject, read through :class:`~neuroarena.studies.bids.BidsStudy`."""
         from neuroarena.studies.bids import BidsStudy
-        from neuroarena.studies.simulated.writer import TASK
+        from neuroarena.studies.simulated.writer import TASK, write_dataset
 
-        self.download()
+        write_dataset(self.config, self.root)
         return BidsStudy(self.root, task=TASK, name=self.name).recordings()
 
     def params(self) -> dict[str, Any]:
@@ -66,7 +67,7 @@ class Simulated(Study):
         return table[[f"f{i}" for i in range(self.config.feature_dim)]]
 
     def ceiling(self) -> dict[str, float]:
-        """The oracle's scores with default settings, computed once and cached in ``oracle.json``."""
+        """The oracle's scores with default settings, computed once with the dataset, cached in ``oracle.json``."""
         import json
 
         from neuroarena.fileio import write_json_atomic

@@ -1,0 +1,285 @@
+"""Statistics behind a trustworthy leaderboard: bootstrap intervals, paired tests and rank agreement.
+
+Everything here works on the per-item outcomes a result record keeps in ``test_items``:
+classification ``{"y_true": [...], "y_pred": [...]}`` per test window, retrieval
+``{"stimulus": [...], "rank": [...]}`` per test stimulus (rank 0 = retrieved first).
+Several seeds of one model are scored on the same test items; a resample picks items once
+and every seed is scored on it, then the seeds' scores are averaged.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+import numpy as np
+
+from neuroarena.errors import NeuroarenaError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CLASSIFICATION_ITEM_METRICS = ("balanced_accuracy", "f1_macro")
+RETRIEVAL_ITEM_METRICS = {"top1": 1, "top5": 5}
+# metrics that are a sum of per-item contributions, so a paired sign-flip test applies
+DECOMPOSABLE_METRICS = ("balanced_accuracy", "top1", "top5")
+EXACT_SIGN_FLIP_MAX_ITEMS = 12
+_CHUNK_ELEMENTS = 2_000_000
+
+
+def supports_items(metric: str) -> bool:
+    """Whether ``metric`` can be recomputed from a record's ``test_items``."""
+    return metric in CLASSIFICATION_ITEM_METRICS or metric in RETRIEVAL_ITEM_METRICS
+
+
+def _check_metric(metric: str) -> None:
+    if not supports_items(metric):
+        known = sorted((*CLASSIFICATION_ITEM_METRICS, *RETRIEVAL_ITEM_METRICS))
+        raise NeuroarenaError(f"metric {metric!r} cannot be recomputed from per-item test outcomes",
+                              fix=f"use one of {', '.join(known)}")
+
+
+def aligned_items(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> list[dict[str, np.ndarray]]:
+    """Check that every seed (or model) was tested on the same items and put them in one order.
+
+    Parameters
+    ----------
+    metric : str
+        A metric for which :func:`supports_items` is true.
+    items_per_seed : sequence of dict
+        One record's ``test_items`` per seed.
+
+    Returns
+    -------
+    list of dict of ndarray, each array shape (n_items,)
+        Classification: ``y_true``, ``y_pred`` in the stored window order. Retrieval: ``stimulus``,
+        ``rank`` sorted by stimulus.
+    """
+    _check_metric(metric)
+    if not items_per_seed:
+        raise NeuroarenaError("no per-item test outcomes to score", fix="pass at least one record's test_items")
+    keys = ("y_true", "y_pred") if metric in CLASSIFICATION_ITEM_METRICS else ("stimulus", "rank")
+    out = []
+    for items in items_per_seed:
+        if any(key not in items for key in keys) or len(items[keys[0]]) != len(items[keys[1]]):
+            raise NeuroarenaError(f"test_items for {metric!r} need equally long {' and '.join(keys)}",
+                                  fix="re-run the job so that its record stores per-item test outcomes")
+        arrays = {key: np.asarray(items[key]) for key in keys}
+        if keys[0] == "stimulus":
+            order = np.argsort(arrays["stimulus"], kind="stable")
+            arrays = {key: value[order] for key, value in arrays.items()}
+        out.append(arrays)
+    first = out[0][keys[0]]
+    for arrays in out[1:]:
+        if len(arrays[keys[0]]) != len(first) or not np.array_equal(arrays[keys[0]], first):
+            raise NeuroarenaError(f"the records were tested on different items ({keys[0]} differ)",
+                                  fix="compare only records of the same task, dataset and split")
+    if len(first) == 0:
+        raise NeuroarenaError("the records hold no test items", fix="re-run the job on a non-empty test set")
+    return out
+
+
+def weighted_scores(metric: str, items: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """The metric of one seed on each resample, a resample given by how often it draws each item.
+
+    Parameters
+    ----------
+    metric : str
+    items : dict of ndarray, each shape (n_items,)
+        One entry of :func:`aligned_items`.
+    weights : ndarray, shape (n_resamples, n_items)
+        Count of each item in each resample; all ones gives the plain score.
+
+    Returns
+    -------
+    scores : ndarray, shape (n_resamples,)
+    """
+    _check_metric(metric)
+    weights = np.asarray(weights, dtype=np.float64)
+    if metric in RETRIEVAL_ITEM_METRICS:
+        hit = (items["rank"] < RETRIEVAL_ITEM_METRICS[metric]).astype(np.float64)
+        return weights @ hit / weights.sum(axis=1)
+    y_true, y_pred = items["y_true"], items["y_pred"]
+    classes = np.unique(np.concatenate([y_true, y_pred]))
+    true_onehot = (y_true[:, None] == classes[None, :]).astype(np.float64)
+    pred_onehot = (y_pred[:, None] == classes[None, :]).astype(np.float64)
+    support = weights @ true_onehot
+    hits = weights @ (true_onehot * (y_true == y_pred)[:, None])
+    if metric == "balanced_accuracy":
+        present = support > 0
+        recall = np.divide(hits, support, out=np.zeros_like(hits), where=present)
+        return recall.sum(axis=1) / present.sum(axis=1)
+    denominator = support + weights @ pred_onehot
+    present = denominator > 0
+    f1 = np.divide(2 * hits, denominator, out=np.zeros_like(hits), where=present)
+    return f1.sum(axis=1) / present.sum(axis=1)
+
+
+def bootstrap_ci(metric: str, items_per_seed: Sequence[Mapping[str, list]], n_boot: int = 2000,
+                 level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the seed-averaged score, resampling test items.
+
+    Each resample draws ``n_items`` items with replacement; every seed is scored on that same
+    resample and the seeds' scores are averaged, so the interval reflects test-set sampling of the
+    model's mean score.
+
+    Parameters
+    ----------
+    metric : str
+        ``balanced_accuracy``, ``f1_macro``, ``top1`` or ``top5``.
+    items_per_seed : sequence of dict
+        One record's ``test_items`` per seed.
+    n_boot : int
+        Number of resamples.
+    level : float
+        Coverage of the interval.
+    seed : int
+        Seed of the resampling generator.
+
+    Returns
+    -------
+    low, high : float
+    """
+    if not 0 < level < 1 or n_boot < 1:
+        raise NeuroarenaError(f"bootstrap needs 0 < level < 1 and n_boot >= 1, got {level}, {n_boot}",
+                              fix="pass e.g. level=0.95, n_boot=2000")
+    seeds = aligned_items(metric, items_per_seed)
+    n_items = len(next(iter(seeds[0].values())))
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _CHUNK_ELEMENTS // n_items)
+    means = []
+    for start in range(0, n_boot, chunk):
+        weights = rng.multinomial(n_items, np.full(n_items, 1.0 / n_items), size=min(chunk, n_boot - start))
+        means.append(np.mean([weighted_scores(metric, items, weights) for items in seeds], axis=0))
+    low, high = np.percentile(np.concatenate(means), [50 * (1 - level), 50 * (1 + level)])
+    return float(low), float(high)
+
+
+def item_outcomes(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> np.ndarray:
+    """Per-item contributions to the score, averaged over seeds; they sum to the seed-averaged score.
+
+    Balanced accuracy: ``correct / (n_items of its class * n_classes)``; top-k: ``(rank < k) / n_items``.
+
+    Parameters
+    ----------
+    metric : str
+        One of :data:`DECOMPOSABLE_METRICS`.
+    items_per_seed : sequence of dict
+
+    Returns
+    -------
+    outcomes : ndarray, shape (n_items,)
+    """
+    if metric not in DECOMPOSABLE_METRICS:
+        raise NeuroarenaError(f"metric {metric!r} is not a sum of per-item outcomes",
+                              fix=f"use one of {', '.join(DECOMPOSABLE_METRICS)}")
+    contributions = []
+    for items in aligned_items(metric, items_per_seed):
+        if metric in RETRIEVAL_ITEM_METRICS:
+            hit = (items["rank"] < RETRIEVAL_ITEM_METRICS[metric]).astype(np.float64)
+            contributions.append(hit / len(hit))
+            continue
+        classes, inverse, counts = np.unique(items["y_true"], return_inverse=True, return_counts=True)
+        correct = (items["y_true"] == items["y_pred"]).astype(np.float64)
+        contributions.append(correct / (counts[inverse] * len(classes)))
+    return np.mean(contributions, axis=0)
+
+
+def paired_sign_flip_test(a: np.ndarray, b: np.ndarray, n_perm: int = 10000, seed: int = 0) -> float:
+    """Two-sided paired permutation test of ``sum(a - b) == 0`` by flipping the sign of each difference.
+
+    Exact (all ``2**n`` sign patterns) for ``n <= 12`` items, otherwise ``n_perm`` random patterns with
+    ``p = (1 + hits) / (1 + n_perm)``.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (n_items,)
+        Per-item outcomes of two models on the same items (see :func:`item_outcomes`).
+    n_perm : int
+    seed : int
+
+    Returns
+    -------
+    p_value : float
+    """
+    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    if diff.ndim != 1 or len(diff) == 0 or np.shape(a) != np.shape(b):
+        raise NeuroarenaError(f"paired test got outcomes of shapes {np.shape(a)} and {np.shape(b)}",
+                              fix="pass two 1-d arrays with one outcome per shared test item")
+    observed = abs(diff.sum())
+    tolerance = 1e-12 * max(1.0, np.abs(diff).sum())
+    if len(diff) <= EXACT_SIGN_FLIP_MAX_ITEMS:
+        signs = np.array(list(itertools.product((1.0, -1.0), repeat=len(diff))))
+        return float(np.mean(np.abs(signs @ diff) >= observed - tolerance))
+    rng = np.random.default_rng(seed)
+    hits = 0
+    for start in range(0, n_perm, max(1, _CHUNK_ELEMENTS // len(diff))):
+        size = min(max(1, _CHUNK_ELEMENTS // len(diff)), n_perm - start)
+        signs = rng.choice(np.array([1.0, -1.0]), size=(size, len(diff)))
+        hits += int(np.sum(np.abs(signs @ diff) >= observed - tolerance))
+    return (1 + hits) / (1 + n_perm)
+
+
+def normalized_ranks(table: "pd.DataFrame", group: Sequence[str] = ("task",)) -> "pd.Series":
+    """``rank / n_models`` within each group: 1/n for the best model, 1 for the last.
+
+    Parameters
+    ----------
+    table : DataFrame, columns ``group``, rank
+        One row per (group, model), ``rank`` 1 = best (ties averaged).
+    group : sequence of str
+        Columns that name one task.
+
+    Returns
+    -------
+    Series, aligned with ``table``
+    """
+    sizes = table.groupby(list(group), dropna=False)["rank"].transform("size")
+    return table["rank"] / sizes
+
+
+def mean_normalized_rank(table: "pd.DataFrame", group: Sequence[str] = ("task",),
+                         by: Sequence[str] = ("model",)) -> "pd.DataFrame":
+    """Each model's ``rank / n_models`` averaged over the tasks it ran.
+
+    Parameters
+    ----------
+    table : DataFrame, columns ``group``, ``by``, rank
+        One row per (task, model).
+    group : sequence of str
+        Columns that name one task.
+    by : sequence of str
+        Columns that name one model.
+
+    Returns
+    -------
+    DataFrame, columns ``by``, n_tasks, mean_normalized_rank
+        Best (lowest) first.
+    """
+    frame = table[list(by)].copy()
+    frame["normalized_rank"] = normalized_ranks(table, group)
+    out = (frame.groupby(list(by), dropna=False)["normalized_rank"]
+           .agg(n_tasks="size", mean_normalized_rank="mean").reset_index())
+    return out.sort_values(["mean_normalized_rank", *by]).reset_index(drop=True)
+
+
+def kendall_tau(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[float, float, int]:
+    """Kendall's tau-b between two scorings of the models they share.
+
+    Parameters
+    ----------
+    a, b : mapping of model name -> score (or rank)
+
+    Returns
+    -------
+    tau, p_value : float
+        NaN when fewer than two models are shared or one side is constant.
+    n_models : int
+        Models in both.
+    """
+    from scipy.stats import kendalltau
+
+    shared = sorted(set(a) & set(b))
+    if len(shared) < 2:
+        return float("nan"), float("nan"), len(shared)
+    result = kendalltau([a[m] for m in shared], [b[m] for m in shared])
+    return float(result.statistic), float(result.pvalue), len(shared)
