@@ -39,6 +39,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="how foundation models adapt: full fine-tuning, linear probe or LoRA (recorded)")
     eeg.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
                      help="foundation models start from their pretrained weights (default) or from scratch")
+    runs = eeg.add_argument_group("where jobs run")
+    runs.add_argument("--executor", choices=["inprocess", "local", "slurm"], default="inprocess",
+                      help="inprocess: one job after the other (default); local: --workers processes; "
+                           "slurm: one job array through submitit")
+    runs.add_argument("--workers", type=int, help="worker processes of --executor local (default: 2)")
+    runs.add_argument("--partition", help="Slurm partition (default: the cluster's)")
+    runs.add_argument("--gpus", type=int, help="GPUs per Slurm job (default: 0)")
+    runs.add_argument("--cpus", type=int, help="CPU cores per Slurm job (default: 4)")
+    runs.add_argument("--mem", type=float, metavar="GB", help="memory per Slurm job in GB (default: the cluster's)")
+    runs.add_argument("--time", help="time limit per Slurm job: minutes or [D-]HH:MM:SS (default: 240)")
+    runs.add_argument("--array-parallelism", type=int, metavar="N",
+                      help="at most N Slurm jobs of the array run at once (default: 64)")
     eeg.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
 
     report = sub.add_parser("report", help="print the leaderboard and write markdown and CSV")
@@ -115,13 +127,29 @@ def _eeg(args: argparse.Namespace) -> None:
                     if v is not None}
     frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,
                     recipe_overrides=overrides, model_params=model_params, retry=args.retry,
-                    progress=console.print, **kwargs)
+                    progress=console.print, live=console.is_terminal, **_executor_options(args), **kwargs)
     from neuroarena.report.leaderboard import leaderboard
 
     _print_leaderboard(leaderboard(frame), "neuroarena leaderboard (this run)")
     failed = frame[frame["status"] != "ok"] if len(frame) else frame
     if len(failed):
         raise SystemExit(f"error: {len(failed)} job(s) failed; see the lines above, fix, then re-run with --retry")
+
+
+def _executor_options(args: argparse.Namespace) -> dict:
+    """``api.run``'s executor arguments; an option of another executor than the chosen one is an error."""
+    from neuroarena.errors import NeuroarenaError
+
+    slurm = {field: value for field, value in (
+        ("partition", args.partition), ("gpus", args.gpus), ("cpus", args.cpus), ("mem_gb", args.mem),
+        ("time", args.time), ("array_parallelism", args.array_parallelism)) if value is not None}
+    if slurm and args.executor != "slurm":
+        raise NeuroarenaError(f"Slurm options ({', '.join(slurm)}) need --executor slurm",
+                              fix="add --executor slurm or drop them")
+    if args.workers is not None and args.executor != "local":
+        raise NeuroarenaError("--workers needs --executor local", fix="add --executor local or drop --workers")
+    options = {"executor": args.executor, "slurm": slurm}
+    return options if args.workers is None else {**options, "workers": args.workers}
 
 
 def _report(args: argparse.Namespace) -> None:

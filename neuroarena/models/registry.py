@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from neuroarena.errors import NeuroarenaError
+from neuroarena.models.input_rules import FM_INPUT_RULES, InputRules
 
 FAMILIES = ("baseline", "classic", "handcrafted", "fm")
 KINDS = ("net", "estimator")
@@ -33,6 +34,7 @@ MODEL_GROUPS: Mapping[str, tuple[str, ...]] = {
     "all_baseline": ("baseline", "handcrafted"),
     "all_classic": ("classic",),
     "all_handcrafted": ("handcrafted",),
+    "all_fm": ("fm",),
     "all": FAMILIES,
 }
 _LIST_FIX = "see `neuroarena list models`"
@@ -61,6 +63,11 @@ class ModelSpec:
         False for models evaluated at their (seeded) initialisation.
     params : dict
         Default keyword arguments passed to the builder.
+    input_rules : InputRules, optional
+        What the model needs from its windows (sampling rate, patches, channels); the runner
+        prepares a window store adapted to them.
+    recipe_overrides : dict
+        The model's documented exceptions to the task's training recipe (e.g. ``{"lr": 1e-5}``).
     """
 
     name: str
@@ -71,6 +78,8 @@ class ModelSpec:
     description: str
     trainable: bool = True
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    input_rules: InputRules | None = None
+    recipe_overrides: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "targets", frozenset(self.targets))
@@ -125,6 +134,38 @@ MODEL_SPECS: tuple[ModelSpec, ...] = (
              "ShallowFBCSPNet (Schirrmeister et al. 2017), braindecode"),
     _builtin("ctnet", "classic", "net", _BOTH, "nets:build_ctnet",
              "CTNet, convolutional transformer (Zhao et al. 2024), braindecode"),
+    _builtin("deep4net", "classic", "net", _BOTH, "nets:build_deep4net",
+             "Deep4Net (Schirrmeister et al. 2017), braindecode"),
+    _builtin("bdtcn", "classic", "net", _BOTH, "nets:build_bdtcn",
+             "BDTCN, temporal convolutional network (Gemein et al. 2020), braindecode"),
+    _builtin("atcnet", "classic", "net", _BOTH, "nets:build_atcnet",
+             "ATCNet, attention temporal convolutional network (Altaheri et al. 2023), braindecode"),
+    _builtin("eegconformer", "classic", "net", _BOTH, "nets:build_eegconformer",
+             "EEGConformer, convolutional transformer (Song et al. 2023), braindecode"),
+    _builtin("eegnex", "classic", "net", _BOTH, "nets:build_eegnex", "EEGNeX (Chen et al. 2024), braindecode"),
+    _builtin("signal_jepa", "classic", "net", _BOTH, "nets:build_signal_jepa",
+             "S-JEPA contextual classifier over channel positions (Guetschel et al. 2024), from scratch, braindecode"),
+    _builtin("simpleconv_time_agg", "classic", "net", _BOTH, "simpleconv:build_simpleconv_time_agg",
+             "SimpleConv brain encoder (Défossez et al. 2023) with attention pooling over time"),
+    # fm: pretrained EEG foundation models (weights found on disk; --no-pretrained builds from scratch)
+    _builtin("bendr", "fm", "net", _BOTH, "foundation:build_bendr",
+             "BENDR, wav2vec-style (Kostas et al. 2021), 19 10-20 channels at 256 Hz",
+             input_rules=FM_INPUT_RULES["bendr"], recipe_overrides={"lr": 1e-5, "gradient_clip_val": 0.5}),
+    _builtin("labram", "fm", "net", _BOTH, "foundation:build_labram",
+             "LaBraM base (Jiang et al. 2024), 1 s patches at 200 Hz", input_rules=FM_INPUT_RULES["labram"]),
+    _builtin("biot", "fm", "net", _BOTH, "foundation:build_biot",
+             "BIOT (Yang et al. 2023), STFT tokens at 200 Hz", input_rules=FM_INPUT_RULES["biot"]),
+    _builtin("cbramod", "fm", "net", _BOTH, "foundation:build_cbramod",
+             "CBraMod (Wang et al. 2025), criss-cross transformer, 1 s patches at 200 Hz",
+             input_rules=FM_INPUT_RULES["cbramod"]),
+    _builtin("luna", "fm", "net", _BOTH, "foundation:build_luna",
+             "LUNA base (Doner et al. 2025), topology-agnostic, 40-sample patches at 256 Hz",
+             input_rules=FM_INPUT_RULES["luna"]),
+    _builtin("reve", "fm", "net", _BOTH, "foundation:build_reve",
+             "REVE base (El Ouahidi et al. 2025), 4D positional encoding, 1 s patches at 200 Hz",
+             input_rules=FM_INPUT_RULES["reve"]),
+    _builtin("eegpt", "fm", "net", _BOTH, "foundation:build_eegpt",
+             "EEGPT (Wang et al. 2024), 64-sample patches at 256 Hz", input_rules=FM_INPUT_RULES["eegpt"]),
 )
 
 _user_specs: dict[str, ModelSpec] = {}

@@ -1,38 +1,73 @@
-"""The leaderboard: a query over result records, printed and written as markdown and CSV."""
+"""The leaderboard: a query over result records, printed and written as markdown, CSV and HTML."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
 from neuroarena.fileio import write_text_atomic
 from neuroarena.metrics.normalized import normalized_score
-from neuroarena.results.records import ResultStore
+from neuroarena.metrics.statistics import bootstrap_ci, mean_normalized_rank, normalized_ranks, supports_items
+from neuroarena.results.records import ResultRecord, ResultStore
 from neuroarena.results.table import records_frame
 
 REFERENCE_MODEL = "dummy"
 PERFECT = 1.0
+GROUP = ["task", "dataset", "model", "family", "primary_metric", "recipe_overrides"]
+TASK_GROUP = ["task", "dataset", "recipe_overrides"]
+MODEL_GROUP = ["model", "recipe_overrides"]
+COLUMNS = ["task", "dataset", "model", "family", "metric", "recipe_overrides", "mean", "std", "n_seeds", "ceiling",
+           "n_params", "wall_time_s", "peak_memory_mb", "normalized", "rank", "ci_low", "ci_high", "normalized_rank",
+           "mean_normalized_rank"]
 
 
-def leaderboard(records: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± std over seeds per (task, dataset, model), normalized score, per-task rank and ceiling.
+def records_with_items(records: Iterable[ResultRecord]) -> pd.DataFrame:
+    """:func:`~neuroarena.results.table.records_frame` plus a ``test_items`` column (one dict per record)."""
+    records = list(records)
+    frame = records_frame(records)
+    frame["test_items"] = [r.test_items for r in records]
+    return frame
+
+
+def items_of_group(rows: pd.DataFrame) -> list[dict] | None:
+    """The ``test_items`` of every seed in ``rows``, or None when any seed lacks them."""
+    if "test_items" not in rows.columns:
+        return None
+    items = [i for i in rows.sort_values("seed")["test_items"] if isinstance(i, dict) and i]
+    return items if len(items) == len(rows) else None
+
+
+def _interval(rows: pd.DataFrame, n_boot: int) -> tuple[float, float]:
+    metric, items = rows["primary_metric"].iloc[0], items_of_group(rows)
+    if items is None or not supports_items(metric):
+        return float("nan"), float("nan")
+    return bootstrap_ci(metric, items, n_boot=n_boot)
+
+
+def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
+    """Mean ± std over seeds per (task, dataset, model), 95 % CI, normalized score, ranks and ceiling.
 
     Runs under different recipes never mix: the recipe overrides are part of the group. The normalized
     score is ``(mean - dummy) / (1 - dummy)`` with ``dummy`` the reference model's mean on the same task
-    and dataset (NaN when the reference has not run).
+    and dataset (NaN when the reference has not run). The interval (``ci_low``, ``ci_high``) is the
+    percentile bootstrap over test items, seeds pooled (:func:`~neuroarena.metrics.statistics.bootstrap_ci`);
+    NaN when the records carry no ``test_items``. ``mean_normalized_rank`` is the model's ``rank / n_models``
+    averaged over the tasks it ran under the same recipe.
 
     Parameters
     ----------
     records : DataFrame
-        From :func:`~neuroarena.results.table.records_frame`.
+        From :func:`~neuroarena.results.table.records_frame`, optionally with a ``test_items`` column
+        (:func:`records_with_items`).
+    n_boot : int
+        Bootstrap resamples per row.
     """
     ok = records[records["status"] == "ok"] if len(records) else records
     if ok.empty:
-        return pd.DataFrame(columns=["task", "dataset", "model", "metric", "mean", "std", "n_seeds",
-                                     "normalized", "rank"])
-    group = ["task", "dataset", "model", "family", "primary_metric", "recipe_overrides"]
-    table = (ok.groupby(group, dropna=False)
+        return pd.DataFrame(columns=COLUMNS)
+    table = (ok.groupby(GROUP, dropna=False)
                .agg(mean=("score", "mean"), std=("score", "std"), n_seeds=("seed", "nunique"),
                     ceiling=("ceiling", "max"), n_params=("n_params", "max"), wall_time_s=("wall_time_s", "mean"),
                     peak_memory_mb=("peak_memory_mb", "max"))
@@ -48,9 +83,15 @@ def leaderboard(records: pd.DataFrame) -> pd.DataFrame:
         return normalized_score(row["mean"], dummy, PERFECT)
 
     table["normalized"] = table.apply(normalize, axis=1)
-    table["rank"] = (table.groupby(["task", "dataset", "recipe_overrides"])["mean"]
-                     .rank(ascending=False, method="average"))
-    return table.sort_values(["task", "dataset", "recipe_overrides", "rank"]).reset_index(drop=True)
+    table["rank"] = table.groupby(TASK_GROUP)["mean"].rank(ascending=False, method="average")
+    intervals = {key: _interval(rows, n_boot) for key, rows in ok.groupby(GROUP, dropna=False)}
+    keys = list(zip(*(table["metric" if c == "primary_metric" else c] for c in GROUP)))
+    table["ci_low"] = [intervals[key][0] for key in keys]
+    table["ci_high"] = [intervals[key][1] for key in keys]
+    table["normalized_rank"] = normalized_ranks(table, TASK_GROUP)
+    summary = mean_normalized_rank(table, TASK_GROUP, MODEL_GROUP)
+    table = table.merge(summary[[*MODEL_GROUP, "mean_normalized_rank"]], on=MODEL_GROUP, how="left")
+    return table.sort_values(TASK_GROUP + ["rank"]).reset_index(drop=True)[COLUMNS]
 
 
 def fmt(value: float) -> str:
@@ -58,21 +99,44 @@ def fmt(value: float) -> str:
     return "-" if pd.isna(value) else f"{value:.3f}"
 
 
+def fmt_ci(low: float, high: float) -> str:
+    """``[low, high]`` with three decimals, or ``-`` when there is no interval."""
+    return "-" if pd.isna(low) or pd.isna(high) else f"[{low:.3f}, {high:.3f}]"
+
+
 def to_markdown(table: pd.DataFrame) -> str:
     """The leaderboard as a markdown table."""
-    lines = ["| task | dataset | model | metric | mean ± std | seeds | normalized | rank | ceiling | params |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| task | dataset | model | metric | mean ± std | 95% CI | seeds | normalized | rank "
+             "| mean norm. rank | ceiling | params |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         lines.append(
             f"| {r['task']} | {r['dataset']} | {r['model']} | {r['metric']} | {r['mean']:.3f} ± {r['std']:.3f} "
-            f"| {r['n_seeds']} | {fmt(r['normalized'])} | {r['rank']:g} | {fmt(r['ceiling'])} | {int(r['n_params']):,} |")
+            f"| {fmt_ci(r['ci_low'], r['ci_high'])} | {r['n_seeds']} | {fmt(r['normalized'])} | {r['rank']:g} "
+            f"| {fmt(r['mean_normalized_rank'])} | {fmt(r['ceiling'])} | {int(r['n_params']):,} |")
     return "\n".join(lines) + "\n"
 
 
-def write_report(results_root: Path, out_dir: Path) -> tuple[pd.DataFrame, dict[str, Path]]:
-    """Build the leaderboard from ``results_root/records`` and write ``leaderboard.md`` and ``.csv``."""
-    table = leaderboard(records_frame(ResultStore(results_root / "records")))
-    paths = {"markdown": out_dir / "leaderboard.md", "csv": out_dir / "leaderboard.csv"}
-    write_text_atomic(paths["markdown"], to_markdown(table))
+def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple[pd.DataFrame, dict[str, Path]]:
+    """Build the leaderboard from ``results_root/records``; write ``leaderboard.md``, ``.csv`` and ``.html``.
+
+    Returns
+    -------
+    table : DataFrame
+        From :func:`leaderboard`.
+    paths : dict
+        ``markdown``, ``csv`` and ``html`` -> the written file.
+    """
+    from neuroarena.report.comparisons import markdown_sections, model_summary, paired_tests, rank_agreement
+    from neuroarena.report.html import to_html
+    from neuroarena.report.plots import all_plots
+
+    records = records_with_items(ResultStore(results_root / "records"))
+    table = leaderboard(records, n_boot=n_boot)
+    summary, tests, agreement = model_summary(table), paired_tests(records, table), rank_agreement(table)
+    paths = {"markdown": out_dir / "leaderboard.md", "csv": out_dir / "leaderboard.csv",
+             "html": out_dir / "leaderboard.html"}
+    write_text_atomic(paths["markdown"], to_markdown(table) + markdown_sections(summary, tests, agreement))
     write_text_atomic(paths["csv"], table.to_csv(index=False))
+    write_text_atomic(paths["html"], to_html(table, summary, tests, agreement, all_plots(table) if len(table) else {}))
     return table, paths

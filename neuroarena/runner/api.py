@@ -94,7 +94,8 @@ def download(task: str, dataset: str | None = None, home: str | Path | None = No
 def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = None,
         seeds: Sequence[int] = DEFAULT_SEEDS, debug: bool = False, home: str | Path | None = None,
         recipe_overrides: dict[str, Any] | None = None, model_params: dict[str, Any] | None = None,
-        retry: bool = False, progress: Callable[[str], None] | None = None):
+        retry: bool = False, progress: Callable[[str], None] | None = None, executor: str = "inprocess",
+        workers: int = 2, slurm: Any = None, live: bool = False):
     """Run the benchmark grid and return the records as a DataFrame (one row per job).
 
     Parameters
@@ -118,13 +119,25 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
     retry : bool
         Run failed jobs again (finished jobs are always skipped).
     progress : callable, optional
-        Receives one line per event (job started/finished/skipped).
+        Receives one line per finished or skipped job, and the final counts.
+    executor : {"inprocess", "local", "slurm"}
+        Where jobs run: one after the other here, on ``workers`` local processes, or as a Slurm
+        job array (submitit); every worker writes its record as soon as its job ends.
+    workers : int
+        Worker processes of the ``local`` executor.
+    slurm : SlurmOptions or dict, optional
+        Resources of each Slurm job (``partition``, ``gpus``, ``cpus``, ``mem_gb``, ``time``,
+        ``array_parallelism``); see :class:`neuroarena.runner.slurm.SlurmOptions`.
+    live : bool
+        Keep done / running / failed / skipped counts on a live terminal line.
     """
     from neuroarena.results.records import ResultStore
     from neuroarena.results.table import records_frame
-    from neuroarena.runner.executor import InProcessExecutor
+    from neuroarena.runner.executor import make_executor
+    from neuroarena.runner.progress import GridProgress
 
     root = use_home(home)
+    runner = make_executor(executor, workers, slurm)
     say = progress or (lambda message: None)
     tasks = [task] if isinstance(task, str) else list(task)
     jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say)
@@ -138,5 +151,6 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
             prepare(job.task, job.dataset, progress=progress is not None, model=job.model)
             prepared.add(store_id)
     store = ResultStore(results_dir() / "records")
-    records = InProcessExecutor().run(jobs, store, retry=retry, progress=say)
+    with GridProgress(say, live=live) as grid:
+        records = runner.run(jobs, store, retry=retry, progress=grid)
     return records_frame(records)

@@ -1,10 +1,35 @@
-"""Executors: where jobs run. A finished job is skipped; a failed one is re-run only with ``retry``."""
+"""Executors: where jobs run (this process, local worker processes, Slurm).
+
+Every executor plans the same way: a job whose record is finished is skipped, a failed one is
+skipped too unless ``retry``. Workers run :func:`execute`, which writes the job's record
+atomically as soon as the job ends, so a killed controller loses nothing that finished. A job
+whose worker dies without a record (killed, out of memory, out of time) gets a failed record
+from the controller.
+"""
 from __future__ import annotations
 
-from typing import Callable, Sequence
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from typing import Any, Callable, Sequence
 
+from neuroarena.errors import NeuroarenaError
 from neuroarena.results.records import JobKey, ResultRecord, ResultStore
+from neuroarena.runner.home import use_home
 from neuroarena.runner.job import JobSpec, run_job
+from neuroarena.runner.progress import GridProgress, describe
+
+__all__ = ["EXECUTORS", "InProcessExecutor", "LocalProcessExecutor", "describe", "execute", "job_key",
+           "make_executor"]
+
+EXECUTORS = ("inprocess", "local", "slurm")
+#: (position in the grid, job, its record key)
+Todo = tuple[int, JobSpec, JobKey]
+Report = Callable[[int, ResultRecord], None]
 
 
 def job_key(spec: JobSpec) -> JobKey:
@@ -15,31 +40,172 @@ def job_key(spec: JobSpec) -> JobKey:
     return spec.key(load_task(spec.task), get_study(spec.dataset).params())
 
 
-def describe(record: ResultRecord) -> str:
-    """One line: what ran and how it went."""
-    k = record.key
-    head = f"{k.task} | {k.dataset} | {k.model} | seed {k.seed}"
-    if record.status != "ok":
-        return f"{head}: FAILED: {record.error}"
-    score = record.metrics.get(record.primary_metric, float("nan"))
-    return f"{head}: {record.primary_metric}={score:.3f} ({record.wall_time_s:.1f} s)"
+def keep(store: ResultStore, record: ResultRecord) -> ResultRecord:
+    """Write ``record`` unless a finished record of its job exists already; return the one kept."""
+    existing = store.get(record.key)
+    if existing is not None and existing.status == "ok":
+        return existing
+    store.write(record)
+    return record
 
 
-class InProcessExecutor:
-    """Runs jobs one after the other in this process; each record is written as soon as its job ends."""
+def execute(spec: JobSpec, records: str) -> ResultRecord:
+    """Run ``spec`` and write its record into the records folder ``records``; what every worker calls.
+
+    A job that failed before its key was resolved (e.g. a corrupt store) is filed under its
+    key all the same, so a re-run finds it and skips it unless asked to retry.
+    """
+    use_home(spec.home)
+    key = job_key(spec)
+    record = run_job(spec)
+    if record.status != "ok" and record.key != key:
+        record = replace(record, key=key)
+    return keep(ResultStore(records), record)
+
+
+def lost_record(spec: JobSpec, key: JobKey, error: str) -> ResultRecord:
+    """The failed record of a job whose worker ended without writing one."""
+    from neuroarena.tasks.config import load_task
+
+    recipe = spec.recipe(load_task(spec.task))
+    return ResultRecord(key=key, status="failed", error=error, recipe=recipe.model_dump(mode="json"),
+                        recipe_overrides=recipe.overrides())
+
+
+class GridExecutor:
+    """Plans a grid (skip, retry), runs what is left with :meth:`dispatch`, reports progress."""
 
     def run(self, jobs: Sequence[JobSpec], store: ResultStore, retry: bool = False,
-            progress: Callable[[str], None] = lambda message: None) -> list[ResultRecord]:
-        records = []
-        for i, spec in enumerate(jobs, 1):
-            prefix = f"[{i}/{len(jobs)}]"
-            existing = store.get(job_key(spec))
+            progress: GridProgress | Callable[[str], None] | None = None) -> list[ResultRecord]:
+        """Run ``jobs`` and return one record per job, in the order of ``jobs``.
+
+        Parameters
+        ----------
+        jobs : list of JobSpec
+            The grid; their window stores must exist (``api.run`` prepares them first).
+        store : ResultStore
+            Where records are read and written.
+        retry : bool
+            Run jobs whose record says they failed again.
+        progress : GridProgress or callable, optional
+            Receives the counts and one line per finished or skipped job.
+        """
+        if not isinstance(progress, GridProgress):
+            progress = GridProgress(progress or (lambda message: None))
+        keys = [job_key(spec) for spec in jobs]
+        first = {key: i for i, key in reversed(list(enumerate(keys)))}  # a job asked for twice runs once
+        progress.start(len(first))
+        records: dict[int, ResultRecord] = {}
+        todo: list[Todo] = []
+        for key, i in sorted(first.items(), key=lambda item: item[1]):
+            existing = store.get(key)
             if existing is not None and (existing.status == "ok" or not retry):
-                progress(f"{prefix} skipped (recorded) {describe(existing)}")
-                records.append(existing)
-                continue
-            record = run_job(spec)
-            store.write(record)
-            progress(f"{prefix} {describe(record)}")
-            records.append(record)
-        return records
+                records[i] = existing
+                progress.skipped(existing)
+            else:
+                todo.append((i, jobs[i], key))
+
+        def report(i: int, record: ResultRecord) -> None:
+            records[i] = record
+            progress.finished(record)
+
+        if todo:
+            self.dispatch(todo, store, report, progress)
+        return [records[first[key]] for key in keys]
+
+    def dispatch(self, todo: list[Todo], store: ResultStore, report: Report, progress: GridProgress) -> None:
+        """Run every job of ``todo``; call ``report(position, record)`` as each one ends."""
+        raise NotImplementedError
+
+
+class InProcessExecutor(GridExecutor):
+    """Runs jobs one after the other in this process."""
+
+    def dispatch(self, todo: list[Todo], store: ResultStore, report: Report, progress: GridProgress) -> None:
+        for i, spec, _ in todo:
+            progress.running(1)
+            report(i, execute(spec, str(store.root)))
+
+
+class LocalProcessExecutor(GridExecutor):
+    """Runs jobs on ``workers`` worker processes of this machine.
+
+    Workers are started with "spawn" (no copy of the controller's threads or CUDA state), live
+    for the whole grid (the heavy imports happen once per worker), share the CPU cores
+    (``torch.set_num_threads(cores // workers)``) and exit when the controller dies.
+    """
+
+    def __init__(self, workers: int = 2):
+        if workers < 1:
+            raise NeuroarenaError(f"--workers must be at least 1, got {workers}", fix="pass --workers 2 or more")
+        self.workers = workers
+
+    def dispatch(self, todo: list[Todo], store: ResultStore, report: Report, progress: GridProgress) -> None:
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker, initargs=(os.getpid(), threads))
+        intact = False  # workers are stopped at once unless every job came back from them
+        try:
+            futures = {pool.submit(execute, spec, str(store.root)): (i, spec, key) for i, spec, key in todo}
+            left, lost = len(futures), False
+            progress.running(min(self.workers, left))
+            for future in as_completed(futures):
+                i, spec, key = futures[future]
+                try:
+                    record = future.result()
+                except BrokenProcessPool:
+                    lost = True
+                    record = keep(store, lost_record(spec, key, "its worker process died (killed or out of "
+                                                                "memory) before the job ended"))
+                except Exception as err:  # the record could not be written or sent back
+                    record = keep(store, lost_record(spec, key, f"{type(err).__name__}: {err}"))
+                left -= 1
+                report(i, record)
+                progress.running(min(self.workers, left))
+            intact = not lost
+        finally:
+            if not intact:
+                _stop_workers(pool)
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(controller: int, threads: int) -> None:
+    """Share the cores between workers and exit once the controller process is gone."""
+    import torch
+
+    torch.set_num_threads(threads)
+    threading.Thread(target=_exit_with, args=(controller,), daemon=True).start()
+
+
+def _exit_with(controller: int) -> None:
+    while os.getppid() == controller:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the workers now: on Ctrl-C running jobs stop (finished records stay).
+
+    Also needed after a worker died: a broken pool may otherwise wait forever on a worker
+    that was still starting when it broke.
+    """
+    # ProcessPoolExecutor has no public way to stop running calls before Python 3.14
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+
+
+def make_executor(name: str = "inprocess", workers: int = 2, slurm: Any = None) -> GridExecutor:
+    """The executor called ``name``: ``inprocess``, ``local`` (``workers`` processes) or ``slurm``.
+
+    ``slurm`` is a :class:`~neuroarena.runner.slurm.SlurmOptions` or a dict of its fields.
+    """
+    if name == "inprocess":
+        return InProcessExecutor()
+    if name == "local":
+        return LocalProcessExecutor(workers)
+    if name == "slurm":
+        from neuroarena.runner.slurm import SlurmExecutor, SlurmOptions
+
+        options = slurm if isinstance(slurm, SlurmOptions) else SlurmOptions(**(slurm or {}))
+        return SlurmExecutor(options)
+    raise NeuroarenaError(f"unknown executor '{name}'", fix=f"use one of {', '.join(EXECUTORS)}")

@@ -75,6 +75,14 @@ def open_store(spec: JobSpec, task: TaskConfig, progress: bool = False):
     return study, build_store(study, spec.prepare_config(task), cache_dir(), progress=progress)
 
 
+def _data_params(model_spec, targets: TaskTargets) -> dict[str, Any]:
+    """Builder arguments that come from the data rather than the user: ``n_subjects`` for subject layers."""
+    import inspect
+
+    takes = inspect.signature(model_spec.resolve_builder()).parameters
+    return {"n_subjects": len(targets.subjects)} if "n_subjects" in takes else {}
+
+
 def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, targets: TaskTargets,
                        model_spec, model) -> dict[str, Any]:
     """Fit ``model`` on train (monitoring val) and return val/test outputs and training facts."""
@@ -150,7 +158,8 @@ def run_job(spec: JobSpec) -> ResultRecord:
             L.seed_everything(spec.seed, verbose=False)
             model = build_model(model_spec, n_chans=store.n_chans, n_outputs=targets.n_outputs,
                                 n_times=store.n_times, sfreq=store.sfreq, chs_info=store.chs_info,
-                                target_kind=targets.kind, params=spec.model_params)
+                                target_kind=targets.kind,
+                                params={**_data_params(model_spec, targets), **spec.model_params})
             n_params, n_trainable = count_parameters(model)
             result = _train_and_predict(spec, task, recipe, store, targets, model_spec, model)
             val_pos, val_out = result["outputs"]["val"]
@@ -164,7 +173,8 @@ def run_job(spec: JobSpec) -> ResultRecord:
                 model_family=model_spec.family, n_params=n_params,
                 n_trainable_params=n_trainable, training=result["training"],
                 data={"store": str(store.root), "store_hash": store.config_hash, "n_chans": store.n_chans,
-                      "n_times": store.n_times, "sfreq": store.sfreq, "split": audit.to_dict(),
+                      "n_times": store.n_times, "sfreq": store.sfreq, "n_subjects": len(targets.subjects),
+                      "split": audit.to_dict(),
                       "n_evaluated": {"val": len(val_pos), "test": len(test_pos)}},
             )
         except Exception as err:  # a failed job leaves a record with its error

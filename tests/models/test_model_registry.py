@@ -9,7 +9,10 @@ from neuroarena.errors import NeuroarenaError
 from neuroarena.models import ModelSpec, build_model, expand_models, get_model, list_models, registry
 from neuroarena.models.registry import load_entry_points, register_model
 
-BUILTIN_NAMES = ["dummy", "chance", "cov_ts_lr", "cov_ts_ridge", "eegnet", "shallow_fbcsp_net", "ctnet"]
+CLASSIC = ["eegnet", "shallow_fbcsp_net", "ctnet", "deep4net", "bdtcn", "atcnet", "eegconformer", "eegnex",
+           "signal_jepa", "simpleconv_time_agg"]
+FOUNDATION = ["bendr", "labram", "biot", "cbramod", "luna", "reve", "eegpt"]
+BUILTIN_NAMES = ["dummy", "chance", "cov_ts_lr", "cov_ts_ridge", *CLASSIC, *FOUNDATION]
 SIGNAL = dict(n_chans=4, n_outputs=3, n_times=50, sfreq=100.0, chs_info=None)
 
 
@@ -23,7 +26,8 @@ def fresh_registry(monkeypatch):
 def test_builtin_table_order_and_groups():
     assert [spec.name for spec in list_models()] == BUILTIN_NAMES
     assert expand_models(["all_baseline", "eegnet"]) == ["dummy", "chance", "cov_ts_lr", "cov_ts_ridge", "eegnet"]
-    assert expand_models(["eegnet", "all_classic", "dummy"]) == ["eegnet", "shallow_fbcsp_net", "ctnet", "dummy"]
+    assert expand_models(["eegnet", "all_classic", "dummy"]) == [*CLASSIC, "dummy"]
+    assert expand_models(["all_fm"]) == FOUNDATION
     assert expand_models(["all_handcrafted"]) == ["cov_ts_lr", "cov_ts_ridge"]
     assert expand_models(["all"]) == BUILTIN_NAMES
     assert get_model("chance").trainable is False
@@ -57,7 +61,7 @@ def test_register_model_is_found_listed_and_built(fresh_registry):
 
     spec = get_model("mean_net")
     assert spec.builder is build_mean_net and spec.params == {"scale": 2.0}
-    assert expand_models(["all_classic"]) == ["eegnet", "shallow_fbcsp_net", "ctnet", "mean_net"]
+    assert expand_models(["all_classic"]) == [*CLASSIC, "mean_net"]
     assert expand_models(["all"])[-1] == "mean_net"
     net = build_model("mean_net", **SIGNAL, target_kind="embedding", params={"scale": 0.5})
     out = net(torch.ones(2, 4, 50))

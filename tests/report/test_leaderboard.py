@@ -1,6 +1,7 @@
 import pytest
 
-from neuroarena.report.leaderboard import leaderboard, to_markdown, write_report
+from neuroarena.metrics.statistics import bootstrap_ci
+from neuroarena.report.leaderboard import leaderboard, records_with_items, to_markdown, write_report
 from neuroarena.results.records import JobKey, ResultRecord, ResultStore
 from neuroarena.results.table import records_frame
 
@@ -27,13 +28,32 @@ def test_mean_std_normalized_and_rank():
     assert table.loc["cov_ts_lr", "n_seeds"] == 1  # the failed seed is not averaged in
     assert table.loc["cov_ts_lr", "normalized"] == pytest.approx(0.3 / 0.75)
     assert table["rank"].to_dict() == {"eegnet": 1.0, "cov_ts_lr": 2.0, "dummy": 3.0}
+    assert table["mean_normalized_rank"].to_dict() == pytest.approx({"eegnet": 1 / 3, "cov_ts_lr": 2 / 3, "dummy": 1.0})
+    assert table["ci_low"].isna().all()  # no test items
+
+
+def test_interval_pools_seeds_from_test_items(results_root):
+    records = records_with_items(ResultStore(results_root / "records"))
+    table = leaderboard(records, n_boot=500)
+    row = table[(table["task"] == "image") & (table["model"] == "eegnet")].iloc[0]
+    items = [r.test_items for r in ResultStore(results_root / "records")
+             if r.key.task == "image" and r.key.model == "eegnet"]
+    assert (row["ci_low"], row["ci_high"]) == bootstrap_ci("top5", items, n_boot=500)
+    assert row["ci_low"] < row["mean"] < row["ci_high"]
+    # the seed-averaged score sits near the middle of its interval; the dummy's interval is a point
+    assert abs((row["ci_low"] + row["ci_high"]) / 2 - row["mean"]) < 0.02
+    dummy = table[(table["task"] == "category") & (table["model"] == "dummy")]
+    assert dummy[["ci_low", "ci_high"]].to_numpy().tolist() == [[0.25, 0.25]] * 2
+    # every model ran 3 tasks of 5 models; eegnet is first on each
+    assert table.loc[table["model"] == "eegnet", "mean_normalized_rank"].unique().tolist() == pytest.approx([0.2])
 
 
 def test_ceiling_is_shown_beside_the_score():
     records = [_rec("dummy", 33, 0.25, ceiling=0.6), _rec("eegnet", 33, 0.5, ceiling=0.6)]
     table = leaderboard(records_frame(records))
     assert table["ceiling"].tolist() == [0.6, 0.6]
-    assert "| 0.500 ± 0.000 | 1 | 0.333 | 1 | 0.600 |" in to_markdown(table)
+    # no test items in these records: no interval; each model ran one task of two models
+    assert "| 0.500 ± 0.000 | - | 1 | 0.333 | 1 | 0.500 | 0.600 |" in to_markdown(table)
 
 
 def test_different_recipes_never_mix():
@@ -51,6 +71,18 @@ def test_report_files(tmp_path):
         store.write(r)
     table, paths = write_report(tmp_path, tmp_path / "report")
     markdown = paths["markdown"].read_text()
-    assert "| category | simulated | eegnet | balanced_accuracy | 0.750 ± 0.071 | 2 | 0.667 | 1 | - |" in markdown
+    assert ("| category | simulated | eegnet | balanced_accuracy | 0.750 ± 0.071 | - | 2 | 0.667 | 1 | 0.333 | - |"
+            in markdown)
     assert paths["csv"].read_text().count("\n") == 1 + 3
-    assert to_markdown(table) == markdown
+    assert markdown.startswith(to_markdown(table))
+    assert "| eegnet | - | 1 | 0.333 | 0.667 |" in markdown  # models across tasks
+    assert set(paths) == {"markdown", "csv", "html"}
+    assert paths["html"].read_text().count("<tr") == 1 + 3 + 1 + 3 + 1 + 1 + 1  # 3 tables + header rows
+
+
+def test_report_of_no_records_writes_empty_tables(tmp_path):
+    (tmp_path / "records").mkdir()
+    table, paths = write_report(tmp_path, tmp_path / "report")
+    assert len(table) == 0 and "mean_normalized_rank" in table.columns
+    assert paths["csv"].read_text().count("\n") == 1
+    assert paths["html"].read_text().count("<tr") == 4  # the header of each of the 4 tables

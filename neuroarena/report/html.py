@@ -1,0 +1,95 @@
+"""The leaderboard as one self-contained HTML page: inline CSS, inline SVG plots, no scripts, no network."""
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from neuroarena.report.leaderboard import fmt, fmt_ci
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; }
+p.note { color: #555; font-size: 13px; margin-top: 0; }
+table { border-collapse: collapse; font-size: 13px; }
+th, td { padding: 4px 9px; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
+th { background: #f3f4f6; position: sticky; top: 0; }
+td.text, th.text { text-align: left; }
+tr.best td { font-weight: 600; }
+tbody tr:hover { background: #fafafa; }
+.plots { display: flex; flex-wrap: wrap; gap: 18px; }
+figure { margin: 0; padding: 8px; border: 1px solid #e5e7eb; border-radius: 6px; }
+figure svg { display: block; max-width: 100%; height: auto; }
+figcaption { font-size: 13px; color: #444; margin-bottom: 4px; }
+"""
+
+LEADERBOARD_COLUMNS = [
+    ("task", "text"), ("dataset", "text"), ("model", "text"), ("metric", "text"), ("mean ± std", ""),
+    ("95% CI", ""), ("seeds", ""), ("normalized", ""), ("rank", ""), ("mean norm. rank", ""), ("ceiling", ""),
+    ("params", ""), ("time (s)", ""),
+]
+
+
+def _table(header: list[tuple[str, str]], rows: list[tuple[list[str], str]], table_id: str) -> str:
+    head = "".join(f'<th class="{cls}">{escape(name)}</th>' for name, cls in header)
+    body = "\n".join(
+        f'<tr class="{row_class}">' + "".join(f'<td class="{cls}">{escape(cell)}</td>'
+                                              for cell, (_, cls) in zip(cells, header)) + "</tr>"
+        for cells, row_class in rows)
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>'
+
+
+def _leaderboard_rows(table: pd.DataFrame) -> list[tuple[list[str], str]]:
+    rows = []
+    for _, r in table.iterrows():
+        cells = [r["task"], r["dataset"], r["model"], r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
+                 fmt_ci(r["ci_low"], r["ci_high"]), str(r["n_seeds"]), fmt(r["normalized"]), f"{r['rank']:g}",
+                 fmt(r["mean_normalized_rank"]), fmt(r["ceiling"]), f"{int(r['n_params']):,}",
+                 f"{r['wall_time_s']:.1f}"]
+        rows.append((cells, "best" if r["rank"] == 1 else ""))
+    return rows
+
+
+def to_html(table: pd.DataFrame, summary: pd.DataFrame, tests: pd.DataFrame, agreement: pd.DataFrame,
+            plots: dict[str, str], title: str = "neuroarena leaderboard") -> str:
+    """The whole page.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`~neuroarena.report.leaderboard.leaderboard`.
+    summary, tests, agreement : DataFrame
+        From :mod:`neuroarena.report.comparisons` (``model_summary``, ``paired_tests``, ``rank_agreement``).
+    plots : dict of str
+        Caption -> SVG markup (:func:`~neuroarena.report.plots.all_plots`).
+    title : str
+    """
+    summary_rows = [([r["model"], r["recipe_overrides"] or "-", str(r["n_tasks"]), fmt(r["mean_normalized_rank"]),
+                      fmt(r["mean_normalized_score"])], "") for _, r in summary.iterrows()]
+    test_rows = [([f"{r['task']} / {r['dataset']}", r["best"], r["second"], fmt(r["difference"]),
+                   "-" if pd.isna(r["p_value"]) else f"{r['p_value']:.4f}", r["note"]], "")
+                 for _, r in tests.iterrows()]
+    agreement_rows = [([r["a"], r["b"], str(r["n_models"]), fmt(r["tau"]), fmt(r["p_value"])], "")
+                      for _, r in agreement.iterrows()]
+    figures = "\n".join(f'<figure class="plot"><figcaption>{escape(caption)}</figcaption>{svg}</figure>'
+                        for caption, svg in plots.items())
+    sections = [
+        f"<h1>{escape(title)}</h1>",
+        '<p class="note">Mean ± std over seeds; 95% CI: percentile bootstrap over test items (2000 resamples, '
+        "seeds scored on the same resample); normalized: 0 = dummy, 1 = perfect; mean norm. rank: rank / n models "
+        "averaged over the tasks a model ran (lower is better).</p>",
+        _table(LEADERBOARD_COLUMNS, _leaderboard_rows(table), "leaderboard"),
+        "<h2>Plots</h2>", f'<div class="plots">{figures}</div>',
+        "<h2>Models across tasks</h2>",
+        _table([("model", "text"), ("recipe", "text"), ("tasks", ""), ("mean norm. rank", ""),
+                ("mean normalized", "")], summary_rows, "models"),
+        "<h2>Best against second (paired sign-flip test on the same test items)</h2>",
+        _table([("task", "text"), ("best", "text"), ("second", "text"), ("difference", ""), ("p-value", ""),
+                ("note", "text")], test_rows, "paired-tests"),
+        "<h2>Ranking agreement (Kendall's tau over shared models)</h2>",
+        _table([("a", "text"), ("b", "text"), ("models", ""), ("tau", ""), ("p-value", "")], agreement_rows,
+               "agreement"),
+    ]
+    body = "\n".join(sections)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
