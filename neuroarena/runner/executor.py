@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from typing import Any, Callable, Sequence
@@ -23,8 +23,8 @@ from neuroarena.runner.home import use_home
 from neuroarena.runner.job import JobSpec, run_job
 from neuroarena.runner.progress import GridProgress, describe
 
-__all__ = ["EXECUTORS", "InProcessExecutor", "LocalProcessExecutor", "describe", "execute", "job_key",
-           "make_executor"]
+__all__ = ["EXECUTORS", "GridExecutor", "InProcessExecutor", "LocalProcessExecutor", "describe", "execute",
+           "job_key", "keep", "lost_record", "make_executor", "pin_gpu", "visible_gpus"]
 
 EXECUTORS = ("inprocess", "local", "slurm")
 #: (position in the grid, job, its record key)
@@ -132,7 +132,8 @@ class LocalProcessExecutor(GridExecutor):
 
     Workers are started with "spawn" (no copy of the controller's threads or CUDA state), live
     for the whole grid (the heavy imports happen once per worker), share the CPU cores
-    (``torch.set_num_threads(cores // workers)``) and exit when the controller dies.
+    (``torch.set_num_threads(cores // workers)``), take the visible GPUs in turn (one each) and
+    exit when the controller dies.
     """
 
     def __init__(self, workers: int = 2):
@@ -141,12 +142,13 @@ class LocalProcessExecutor(GridExecutor):
         self.workers = workers
 
     def dispatch(self, todo: list[Todo], store: ResultStore, report: Report, progress: GridProgress) -> None:
+        context = multiprocessing.get_context("spawn")
         threads = max(1, (os.cpu_count() or 1) // self.workers)
-        pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_start_worker, initargs=(os.getpid(), threads))
+        pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_start_worker,
+                                   initargs=(os.getpid(), threads, visible_gpus(), context.Value("i", 0)))
         intact = False  # workers are stopped at once unless every job came back from them
         try:
-            futures = {pool.submit(execute, spec, str(store.root)): (i, spec, key) for i, spec, key in todo}
+            futures = {_submit(pool, spec, str(store.root)): (i, spec, key) for i, spec, key in todo}
             left, lost = len(futures), False
             progress.running(min(self.workers, left))
             for future in as_completed(futures):
@@ -155,10 +157,12 @@ class LocalProcessExecutor(GridExecutor):
                     record = future.result()
                 except BrokenProcessPool:
                     lost = True
-                    record = keep(store, lost_record(spec, key, "its worker process died (killed or out of "
-                                                                "memory) before the job ended"))
-                except Exception as err:  # the record could not be written or sent back
-                    record = keep(store, lost_record(spec, key, f"{type(err).__name__}: {err}"))
+                    record = keep(store, lost_record(spec, key, "the worker pool broke (a worker process was "
+                                                                "killed or ran out of memory) before the job ended"))
+                except Exception as err:  # the pool could not start it, or the record could not be sent back
+                    lost = True
+                    record = keep(store, lost_record(spec, key, f"the worker pool could not run it "
+                                                                f"({type(err).__name__}: {err})"))
                 left -= 1
                 report(i, record)
                 progress.running(min(self.workers, left))
@@ -169,8 +173,43 @@ class LocalProcessExecutor(GridExecutor):
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_worker(controller: int, threads: int) -> None:
-    """Share the cores between workers and exit once the controller process is gone."""
+def _submit(pool: ProcessPoolExecutor, spec: JobSpec, records: str) -> Future:
+    """``pool.submit(execute, ...)``; if the pool broke meanwhile, a future holding the error."""
+    try:
+        return pool.submit(execute, spec, records)
+    except Exception as err:  # BrokenProcessPool, or OSError when it broke while starting a worker
+        future: Future = Future()
+        future.set_exception(err)
+        return future
+
+
+def visible_gpus() -> list[str]:
+    """The GPUs local workers are spread over: ``$CUDA_VISIBLE_DEVICES``, else every GPU torch sees."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return [gpu.strip() for gpu in visible.split(",") if gpu.strip()]
+    import torch
+
+    return [str(i) for i in range(torch.cuda.device_count())]
+
+
+def pin_gpu(gpus: list[str], counter: Any) -> str | None:
+    """Give the next worker (``counter``: a shared ``multiprocessing.Value``) one GPU of ``gpus``, in turn.
+
+    Sets ``$CUDA_VISIBLE_DEVICES`` before CUDA starts in this process; returns the GPU or None.
+    """
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    if not gpus:
+        return None
+    os.environ["CUDA_VISIBLE_DEVICES"] = gpus[index % len(gpus)]
+    return os.environ["CUDA_VISIBLE_DEVICES"]
+
+
+def _start_worker(controller: int, threads: int, gpus: list[str], counter: Any) -> None:
+    """Pin a GPU, share the cores between workers, and exit once the controller process is gone."""
+    pin_gpu(gpus, counter)
     import torch
 
     torch.set_num_threads(threads)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,13 @@ from typing import Any
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.home import neuroarena_home
-from neuroarena.results.records import ResultStore
+from neuroarena.results.records import JobKey, ResultRecord, ResultStore
 from neuroarena.runner.executor import GridExecutor, Report, Todo, execute, keep, lost_record
+from neuroarena.runner.job import JobSpec
 from neuroarena.runner.progress import GridProgress
 
+#: Slurm states of a task that ended before it could return a result
+_KILLED = ("TIMEOUT", "OUT_OF_MEMORY", "CANCELLED", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "PREEMPTED")
 _TIME = re.compile(r"^(?:(\d+)-)?(\d+(?::\d+){0,2})$")
 
 
@@ -106,14 +110,19 @@ class SlurmExecutor(GridExecutor):
     def dispatch(self, todo: list[Todo], store: ResultStore, report: Report, progress: GridProgress) -> None:
         import submitit
 
-        if self.options.cluster == "slurm" and shutil.which("sbatch") is None:
-            raise NeuroarenaError("--executor slurm needs Slurm's `sbatch`, which is not on PATH",
+        if self.options.cluster == "slurm" and not all(shutil.which(tool) for tool in ("sbatch", "srun")):
+            raise NeuroarenaError("--executor slurm needs Slurm's `sbatch` and `srun`, which are not on PATH",
                                   fix="run from a Slurm login node, or use --executor local")
         folder = self.folder or neuroarena_home() / "slurm"
         executor = submitit.AutoExecutor(folder=folder, cluster=self.options.cluster)
         executor.update_parameters(**self.options.parameters())
         specs = [spec for _, spec, _ in todo]
-        jobs = executor.map_array(execute, specs, [str(store.root)] * len(specs))
+        try:
+            jobs = executor.map_array(execute, specs, [str(store.root)] * len(specs))
+        except (submitit.core.utils.FailedJobError, submitit.core.utils.FailedSubmissionError) as err:
+            reason = " ".join(str(err).split()) or type(err).__name__
+            raise NeuroarenaError(f"the job array was not submitted: {reason}",
+                                  fix="check --partition, --gpus, --cpus, --mem and --time against `sinfo`") from None
         pending = dict(zip(range(len(jobs)), zip(jobs, todo)))
         try:
             while pending:
@@ -121,18 +130,31 @@ class SlurmExecutor(GridExecutor):
                     if not job.done():
                         continue
                     del pending[n]
-                    try:
-                        record = job.result()
-                    except Exception as err:  # the task ended without a result: time, memory, node, ...
-                        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-                        record = keep(store, lost_record(spec, key, f"{self.options.cluster} job {job.job_id} "
-                                                                    f"ended without a record ({reason}); "
-                                                                    f"log: {job.paths.stderr}"))
-                    report(i, record)
+                    report(i, self._collect(job, spec, key, store))
                 progress.running(sum(job.state == "RUNNING" for job, _ in pending.values()))
                 if pending:
                     time.sleep(self.options.poll_s)
         except BaseException:
-            for job, _ in pending.values():
-                job.cancel(check=False)
+            self._cancel([job for job, _ in pending.values()])
             raise
+
+    def _cancel(self, jobs: list) -> None:
+        """Cancel unfinished tasks: one ``scancel`` per array on Slurm."""
+        if self.options.cluster == "slurm":
+            arrays = sorted({str(job.job_id).split("_")[0] for job in jobs})
+            if arrays:
+                subprocess.run(["scancel", *arrays], check=False, capture_output=True)
+            return
+        for job in jobs:
+            job.cancel(check=False)
+
+    def _collect(self, job, spec: JobSpec, key: JobKey, store: ResultStore) -> ResultRecord:
+        """The record an ended task returned, or a failed one when it ended without (limits, node failure)."""
+        state = job.state
+        if job.paths.result_pickle.exists() or not state.upper().startswith(_KILLED):
+            try:
+                return job.result()  # waits a little for a result file a shared file system shows late
+            except Exception:
+                state = job.state
+        error = f"{self.options.cluster} job {job.job_id} ended ({state}) without a record; log: {job.paths.stderr}"
+        return keep(store, lost_record(spec, key, error))
