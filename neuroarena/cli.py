@@ -96,11 +96,14 @@ def _print_leaderboard(table, title: str) -> None:
     from neuroarena.report.leaderboard import fmt
 
     out = Table(title=title)
-    for col in ("task", "dataset", "model", "metric", "mean ± std", "seeds", "normalized", "rank", "ceiling"):
+    columns = ("task", "dataset", "model", "metric", "mean ± std", "95% CI", "seeds", "normalized", "rank",
+               "ceiling")
+    for col in columns:
         out.add_column(col, justify="left" if col in ("task", "dataset", "model", "metric") else "right")
     for _, r in table.iterrows():
         out.add_row(r["task"], r["dataset"], r["model"], r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
-                    str(r["n_seeds"]), fmt(r["normalized"]), f"{r['rank']:g}", fmt(r["ceiling"]))
+                    f"{fmt(r['ci_low'])}–{fmt(r['ci_high'])}", str(r["n_seeds"]), fmt(r["normalized"]),
+                    f"{r['rank']:g}", fmt(r["ceiling"]))
     Console().print(out)
 
 

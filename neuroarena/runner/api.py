@@ -96,7 +96,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
         recipe_overrides: dict[str, Any] | None = None, model_params: dict[str, Any] | None = None,
         retry: bool = False, progress: Callable[[str], None] | None = None, executor: str = "inprocess",
         workers: int = 2, slurm: Any = None, live: bool = False):
-    """Run the benchmark grid and return the records as a DataFrame (one row per job).
+    """Run the benchmark grid and return the records as a DataFrame (one row per job, with its test items).
 
     Parameters
     ----------
@@ -132,7 +132,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
         Keep done / running / failed / skipped counts on a live terminal line.
     """
     from neuroarena.results.records import ResultStore
-    from neuroarena.results.table import records_frame
+    from neuroarena.report.leaderboard import records_with_items
     from neuroarena.runner.executor import make_executor
     from neuroarena.runner.progress import GridProgress
 
@@ -153,4 +153,4 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
     store = ResultStore(results_dir() / "records")
     with GridProgress(say, live=live) as grid:
         records = runner.run(jobs, store, retry=retry, progress=grid)
-    return records_frame(records)
+    return records_with_items(records)
