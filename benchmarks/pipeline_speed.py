@@ -138,8 +138,18 @@ def main() -> None:
                      cold_s <= q["cold_s"] / 3, f"{q['cold_s'] / cold_s:.1f}x faster than 32 s"))
         rows.append(("cold --debug peak memory", f"{cold_mb:.0f} MiB", f"<= {q['peak_mb'] / 2:.0f} MB (1/2)",
                      cold_mb <= q["peak_mb"] / 2 * 1.048576, f"{cold_mb / (q['peak_mb'] / 1.048576):.2f}x of 0.8 GB"))
+        _, torch_mb, _ = measure([sys.executable, "-c", "import torch, lightning, braindecode.models"])
+        rows.append(("  of which import torch+lightning+braindecode", f"{torch_mb:.0f} MiB", "-", True,
+                     "the torch 2.11 wheel that torchaudio 2.11 needs is the CUDA build"))
         rows.append(("warm --debug -m eegnet wall", f"{warm_s:.1f} s", "-", True,
                      f"{q['warm_s'] / warm_s:.1f}x faster than 12.7 s; peak {warm_mb:.0f} MiB"))
+
+        # child processes are measured before this process imports torch: a forked child's peak
+        # RSS counts the parent's pages it started from
+        p4 = prepare_peak(Path(tmp) / "p4", 4)
+        p8 = prepare_peak(Path(tmp) / "p8", 8)
+        rows.append(("prepare peak, 8 vs 4 subjects", f"{p8 / p4:.2f}x", "<= 1.10x", p8 / p4 <= 1.10,
+                     f"{p4:.0f} MiB -> {p8:.0f} MiB"))
 
         gather_s, step_s = loader_share(home)
         share = gather_s / (gather_s + step_s)
@@ -157,10 +167,6 @@ def main() -> None:
         rows.append(("store size vs float32", f"{ratio:.4f}", "<= 0.50 + headers", (store.nbytes - headers) / float32 <= 0.5,
                      f"{store.nbytes / 2**20:.2f} MiB for {len(store)} windows; {headers} B of .npy headers"))
 
-        p4 = prepare_peak(Path(tmp) / "p4", 4)
-        p8 = prepare_peak(Path(tmp) / "p8", 8)
-        rows.append(("prepare peak, 8 vs 4 subjects", f"{p8 / p4:.2f}x", "<= 1.10x", p8 / p4 <= 1.10,
-                     f"{p4:.0f} MiB -> {p8:.0f} MiB"))
 
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>12}  {'target':<22} ok    note")
