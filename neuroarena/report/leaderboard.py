@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 
 from neuroarena.fileio import write_text_atomic
-from neuroarena.metrics.normalized import normalized_score
+from neuroarena.metrics.normalized import REFERENCE_MODEL, normalized_score
 from neuroarena.metrics.statistics import bootstrap_ci, mean_normalized_rank, normalized_ranks, supports_items
 from neuroarena.results.records import ResultRecord, ResultStore
 from neuroarena.results.table import records_frame
 
-REFERENCE_MODEL = "dummy"
 PERFECT = 1.0
 GROUP = ["task", "dataset", "model", "family", "primary_metric", "recipe_overrides"]
 TASK_GROUP = ["task", "dataset", "recipe_overrides"]

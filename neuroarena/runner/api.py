@@ -6,12 +6,11 @@ from typing import Any, Callable, Sequence
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.home import cache_dir, results_dir
+from neuroarena.metrics.normalized import REFERENCE_MODEL
 from neuroarena.runner.home import use_home
 from neuroarena.runner.job import JobSpec, open_store
 from neuroarena.training.recipe import DEFAULT_SEEDS
 
-#: Always run beside the requested models: the normalized score is measured against it.
-REFERENCE_MODEL = "dummy"
 
 
 def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | None = None,
