@@ -21,6 +21,9 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "onset", "duration", "kind", "stimulus", "category", "caption", "rt", "split",
 )
 
+#: Columns of :meth:`Study.stimuli`, in this order (the index is the stimulus id).
+STIMULUS_COLUMNS: tuple[str, ...] = ("image", "category", "caption", "split")
+
 
 @dataclass(frozen=True)
 class Recording:
@@ -112,6 +115,19 @@ class Study(ABC):
     def ceiling(self) -> dict[str, float]:
         """Best achievable score per metric name (e.g. a simulation's oracle); empty when unknown."""
         return {}
+
+    def stimuli(self) -> "pd.DataFrame | None":
+        """The stimulus set, or None when the study has no stimuli to embed.
+
+        Returns
+        -------
+        DataFrame, shape (n_stimuli, 4), or None
+            Indexed by ``stimulus`` (the ids of the events' ``stimulus`` column, as strings), with
+            columns :data:`STIMULUS_COLUMNS`: ``image`` (absolute path of the image file, ``""`` when
+            there is none), ``category``, ``caption`` (``""`` when unknown) and ``split``
+            (``"train"``, ``"test"`` or ``""``).
+        """
+        return None
 
     def stimulus_features(self) -> "pd.DataFrame | None":
         """Ground-truth stimulus feature vectors (index: stimulus id), or None if unknown."""
