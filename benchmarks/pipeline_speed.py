@@ -93,11 +93,11 @@ def loader_share(home: Path, n_batches: int = 30) -> tuple[float, float]:
         while len(step) < n_batches:
             t0 = time.perf_counter()
             try:
-                X, y, _, _ = next(iterator)
+                batch = next(iterator)
             except StopIteration:
                 break
             t1 = time.perf_counter()
-            loss = torch.nn.functional.cross_entropy(net(X), y)
+            loss = torch.nn.functional.cross_entropy(net(batch["X"]), batch["y"])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -85,8 +85,11 @@ def neuroarena_seconds(name: str, store, n_classes: int, train: WindowBatches, v
     net = _net(name, store, n_classes, device)
     recipe = Recipe(max_epochs=1, batch_size=batch_size, limit_train_batches=steps, limit_eval_batches=1,
                     precision="bf16-mixed" if bf16 else "32-true")
-    loss_fn = make_loss("cross_entropy")
-    labels = val.targets.numpy()
+    loss = make_loss("cross_entropy")
+    labels = val.fields["y"].numpy()
+
+    def objective(outputs: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return loss(outputs, batch["y"])
 
     def accuracy(outputs: np.ndarray, positions: np.ndarray) -> float:
         return float(np.mean(outputs.argmax(axis=1) == labels[positions]))
@@ -94,7 +97,7 @@ def neuroarena_seconds(name: str, store, n_classes: int, train: WindowBatches, v
     with tempfile.TemporaryDirectory(prefix="neuroarena-overhead-") as workdir:
         _sync(device)
         start = time.perf_counter()
-        fit_net(net, train, val, loss_fn, accuracy, recipe, seed=0, workdir=Path(workdir))
+        fit_net(net, train, val, objective, accuracy, recipe, seed=0, workdir=Path(workdir))
         _sync(device)
         return time.perf_counter() - start
 
@@ -118,7 +121,7 @@ def framework_costs(store, labels: np.ndarray, args, device: torch.device) -> di
     short, long, bare, gather = [], [], [], []
     for _ in range(args.repeats):
         start = time.perf_counter()
-        batches = [(X.to(device), y.to(device)) for (X, y, _, _), _ in zip(loader, range(args.steps))]
+        batches = [(b["X"].to(device), b["y"].to(device)) for b, _ in zip(loader, range(args.steps))]
         gather.append(time.perf_counter() - start)
         bare.append(bare_seconds("linear", store, n_classes, batches, device, False))
         short.append(neuroarena_seconds("linear", store, n_classes, train, val, args.steps, args.batch_size, device,
@@ -136,7 +139,7 @@ def measure(name: str, store, labels: np.ndarray, args, device: torch.device, bf
     n_classes = int(labels.max()) + 1
     train, val = _parts(store, labels, args.steps, args.batch_size)
     loader = make_loader(train, args.batch_size, shuffle=True, seed=0)
-    batches = [(X.to(device), y.to(device)) for (X, y, _, _), _ in zip(loader, range(args.steps))]
+    batches = [(b["X"].to(device), b["y"].to(device)) for b, _ in zip(loader, range(args.steps))]
     bare_seconds(name, store, n_classes, batches[:3], device, bf16)  # warm-up, untimed
     bare, ours = [], []
     for _ in range(args.repeats):

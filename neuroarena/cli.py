@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     eeg.add_argument("--lr", type=float, help="override the recipe's learning rate (recorded)")
     eeg.add_argument("--adaptation", choices=["full", "linear_probe", "lora"],
                      help="how foundation models adapt: full fine-tuning, linear probe or LoRA (recorded)")
+    eeg.add_argument("--embedder", help="embedder of image/caption targets: a preset (dinov2, clip-image, clip-text, "
+                     "minilm, efficientnet-lite0), a local model folder, or `features` (recorded)")
+    eeg.add_argument("--text-adaptation", choices=["frozen", "last_layers", "adapters", "lora"],
+                     help="how the caption encoder trains with the EEG model on caption tasks (recorded)")
     eeg.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
                      help="foundation models start from their pretrained weights (default) or from scratch")
     runs = eeg.add_argument_group("where jobs run")
@@ -52,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--array-parallelism", type=int, metavar="N",
                       help="at most N Slurm jobs of the array run at once (default: 64)")
     eeg.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
+
+    from neuroarena.challenges.track1 import add_score_parser
+
+    add_score_parser(sub)
 
     report = sub.add_parser("report", help="print the leaderboard and write markdown and CSV")
     report.add_argument("--out", help="folder for leaderboard.md/.csv (default: <home>/results/report)")
@@ -76,7 +84,7 @@ def _list(what: str) -> None:
         from neuroarena.models.registry import list_models
 
         for col in ("model", "family", "kind", "targets", "description"):
-            table.add_column(col)
+            table.add_column(col, no_wrap=col == "model")
         for m in list_models():
             table.add_row(m.name, m.family, m.kind, ",".join(sorted(m.targets)), m.description)
     else:
@@ -99,7 +107,8 @@ def _print_leaderboard(table, title: str) -> None:
     columns = ("task", "dataset", "model", "metric", "mean ± std", "95% CI", "seeds", "normalized", "rank",
                "ceiling")
     for col in columns:
-        out.add_column(col, justify="left" if col in ("task", "dataset", "model", "metric") else "right")
+        named = col in ("task", "dataset", "model", "metric")
+        out.add_column(col, justify="left" if named else "right", no_wrap=named)
     for _, r in table.iterrows():
         out.add_row(r["task"], r["dataset"], r["model"], r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
                     f"{fmt(r['ci_low'])}–{fmt(r['ci_high'])}", str(r["n_seeds"]), fmt(r["normalized"]),
@@ -130,6 +139,7 @@ def _eeg(args: argparse.Namespace) -> None:
                     if v is not None}
     frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,
                     recipe_overrides=overrides, model_params=model_params, retry=args.retry,
+                    embedder=args.embedder, text_adaptation=args.text_adaptation,
                     progress=console.print, live=console.is_terminal, **_executor_options(args), **kwargs)
     from neuroarena.report.leaderboard import leaderboard
 
@@ -179,7 +189,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from neuroarena.runner.home import use_home
 
         use_home(home)
-        {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args)}[args.command]()
+        from neuroarena.challenges.track1 import run_score
+
+        {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args),
+         "score": lambda: run_score(args)}[args.command]()
     except NeuroarenaError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -40,6 +40,20 @@ def _check_lengths(y_true: np.ndarray, y_pred: np.ndarray) -> None:
         )
 
 
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Share of predictions equal to the true label.
+
+    Parameters
+    ----------
+    y_true : ndarray, shape (n,)
+    y_pred : ndarray, shape (n, n_classes) or (n,)
+        Logits or labels.
+    """
+    y_true, y_pred = np.asarray(y_true), as_labels(y_pred)
+    _check_lengths(y_true, y_pred)
+    return float(np.mean(y_true == y_pred))
+
+
 def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Mean over the true classes of the recall of each class.
 

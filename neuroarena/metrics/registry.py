@@ -7,7 +7,8 @@ from typing import Any, Callable, Literal
 import numpy as np
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.metrics.classification import balanced_accuracy, f1_macro
+from neuroarena.metrics.caption import caption_map, caption_recall, class_map, class_recall
+from neuroarena.metrics.classification import accuracy, balanced_accuracy, f1_macro
 from neuroarena.metrics.retrieval import batch_topk, full_set_topk
 
 
@@ -21,6 +22,8 @@ class MetricInputs:
     stimulus: np.ndarray | None = None
     candidate_ids: np.ndarray | None = None
     candidate_emb: np.ndarray | None = None
+    candidate_category: np.ndarray | None = None
+    category: np.ndarray | None = None
     batch_size: int = 128
 
     def require(self, metric: str, *names: str) -> list[Any]:
@@ -76,13 +79,35 @@ def _batch(name: str, k: int) -> MetricInfo:
     return MetricInfo(compute, higher_is_better=True, perfect=1.0, kind="retrieval")
 
 
+def _caption(name: str, k: int | None, class_aware: bool) -> MetricInfo:
+    def compute(inputs: MetricInputs) -> float:
+        fields = ("stimulus", "candidate_ids", "candidate_emb") + (("candidate_category",) if class_aware else ())
+        args = inputs.require(name, *fields)
+        if class_aware:
+            if k is None:
+                return class_map(inputs.pred, *args, category=inputs.category)
+            return class_recall(inputs.pred, *args, k, category=inputs.category)
+        return caption_map(inputs.pred, *args) if k is None else caption_recall(inputs.pred, *args, k)
+
+    return MetricInfo(compute, higher_is_better=True, perfect=1.0, kind="retrieval")
+
+
 METRICS: dict[str, MetricInfo] = {
+    "accuracy": _classification("accuracy", accuracy),
     "balanced_accuracy": _classification("balanced_accuracy", balanced_accuracy),
     "f1_macro": _classification("f1_macro", f1_macro),
     "top1": _full_set("top1", 1),
     "top5": _full_set("top5", 5),
     "top1_batch": _batch("top1_batch", 1),
     "top5_batch": _batch("top5_batch", 5),
+    "recall1": _caption("recall1", 1, class_aware=False),
+    "recall3": _caption("recall3", 3, class_aware=False),
+    "recall5": _caption("recall5", 5, class_aware=False),
+    "recall1_class": _caption("recall1_class", 1, class_aware=True),
+    "recall3_class": _caption("recall3_class", 3, class_aware=True),
+    "recall5_class": _caption("recall5_class", 5, class_aware=True),
+    "map": _caption("map", None, class_aware=False),
+    "map_class": _caption("map_class", None, class_aware=True),
 }
 
 
@@ -102,6 +127,8 @@ def compute_metrics(
     stimulus: np.ndarray | None = None,
     candidate_ids: np.ndarray | None = None,
     candidate_emb: np.ndarray | None = None,
+    candidate_category: np.ndarray | None = None,
+    category: np.ndarray | None = None,
     batch_size: int = 128,
 ) -> dict[str, float]:
     """Compute the named metrics from one set of test outputs.
@@ -121,6 +148,10 @@ def compute_metrics(
     candidate_ids : ndarray, shape (m,), optional
     candidate_emb : ndarray, shape (m, d), optional
         Retrieval: the full candidate set.
+    candidate_category : ndarray, shape (m,), optional
+        Caption retrieval: the category of each candidate (class-aware metrics).
+    category : ndarray, shape (n,), optional
+        Caption retrieval: the category of each window, checked against its caption's.
     batch_size : int
         Batch size of the ``*_batch`` metrics.
 
@@ -137,6 +168,8 @@ def compute_metrics(
         stimulus=None if stimulus is None else np.asarray(stimulus),
         candidate_ids=None if candidate_ids is None else np.asarray(candidate_ids),
         candidate_emb=None if candidate_emb is None else np.asarray(candidate_emb),
+        candidate_category=None if candidate_category is None else np.asarray(candidate_category),
+        category=None if category is None else np.asarray(category),
         batch_size=batch_size,
     )
     return {name: float(info.compute(inputs)) for name, info in infos.items()}

@@ -13,6 +13,10 @@ contract plus the target kind::
 and returns a ``torch.nn.Module`` mapping ``(batch, n_chans, n_times)`` to
 ``(batch, n_outputs)`` (kind "net") or a scikit-learn estimator taking ``X`` of
 shape ``(n_windows, n_chans, n_times)`` (kind "estimator").
+
+Any registered net also exists with one output head per subject: ``<name>+heads`` (e.g.
+``eegnet+heads``) builds the net as a shared trunk under
+:class:`neuroarena.models.subject_heads.SubjectHeads`.
 """
 from __future__ import annotations
 
@@ -20,13 +24,13 @@ import difflib
 import importlib
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.models.input_rules import FM_INPUT_RULES, InputRules
 
-FAMILIES = ("baseline", "classic", "handcrafted", "fm")
+FAMILIES = ("baseline", "classic", "handcrafted", "task-specific", "fm")
 KINDS = ("net", "estimator")
 TARGET_KINDS = ("classification", "embedding")
 ENTRY_POINT_GROUP = "neuroarena.models"
@@ -34,10 +38,12 @@ MODEL_GROUPS: Mapping[str, tuple[str, ...]] = {
     "all_baseline": ("baseline", "handcrafted"),
     "all_classic": ("classic",),
     "all_handcrafted": ("handcrafted",),
+    "all_task_specific": ("task-specific",),
     "all_fm": ("fm",),
     "all": FAMILIES,
 }
 _LIST_FIX = "see `neuroarena list models`"
+HEADS_SUFFIX = "+heads"
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ class ModelSpec:
     ----------
     name : str
         Registry name, e.g. ``"eegnet"``.
-    family : {"baseline", "classic", "handcrafted", "fm"}
+    family : {"baseline", "classic", "handcrafted", "task-specific", "fm"}
         Group the model belongs to (``all_<family>`` expands to it).
     kind : {"net", "estimator"}
         ``"net"``: a torch module trained by the Lightning recipe;
@@ -147,6 +153,9 @@ MODEL_SPECS: tuple[ModelSpec, ...] = (
              "S-JEPA contextual classifier over channel positions (Guetschel et al. 2024), from scratch, braindecode"),
     _builtin("simpleconv_time_agg", "classic", "net", _BOTH, "simpleconv:build_simpleconv_time_agg",
              "SimpleConv brain encoder (Défossez et al. 2023) with attention pooling over time"),
+    # task-specific: architectures of a study's own decoding setup
+    _builtin("multisubject_transformer", "task-specific", "net", _BOTH, "multisubject:build_multisubject_transformer",
+             "per-electrode temporal convolutions, transformer across electrodes, one head per subject"),
     # fm: pretrained EEG foundation models (weights found on disk; --no-pretrained builds from scratch)
     _builtin("bendr", "fm", "net", _BOTH, "foundation:build_bendr",
              "BENDR, wav2vec-style (Kostas et al. 2021), 19 10-20 channels at 256 Hz",
@@ -249,15 +258,32 @@ def list_models() -> list[ModelSpec]:
 
 
 def get_model(name: str | ModelSpec) -> ModelSpec:
-    """The spec registered under ``name`` (a spec is returned as is)."""
+    """The spec registered under ``name`` (a spec is returned as is).
+
+    ``<net>+heads`` is the registered net ``<net>`` with one output head per subject.
+    """
     if isinstance(name, ModelSpec):
         return name
     specs = {spec.name: spec for spec in list_models()}
     if name in specs:
         return specs[name]
+    base = name.removesuffix(HEADS_SUFFIX)
+    if base != name and base in specs:
+        return _with_subject_heads(specs[base])
     close = difflib.get_close_matches(name, [*specs, *MODEL_GROUPS], n=3)
     hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
     raise NeuroarenaError(f"unknown model {name!r}", fix=f"{hint}{_LIST_FIX}")
+
+
+def _with_subject_heads(base: ModelSpec) -> ModelSpec:
+    """``base`` as the shared trunk of one head per subject (imports the base builder and torch)."""
+    if base.kind != "net":
+        raise NeuroarenaError(f"model {base.name!r} is an estimator and cannot get subject heads",
+                              fix=f"append {HEADS_SUFFIX!r} to a net's name")
+    from neuroarena.models.subject_heads import with_subject_heads
+
+    return replace(base, name=f"{base.name}{HEADS_SUFFIX}", builder=with_subject_heads(base.resolve_builder()),
+                   description=f"{base.description}; one output head per subject")
 
 
 def expand_models(names: Iterable[str]) -> list[str]:

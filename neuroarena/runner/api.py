@@ -17,11 +17,13 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | None
                 seeds: Sequence[int] = DEFAULT_SEEDS, debug: bool = False,
                 recipe_overrides: dict[str, Any] | None = None, model_params: dict[str, Any] | None = None,
                 home: str | Path | None = None,
-                notes: Callable[[str], None] = lambda message: None) -> list[JobSpec]:
+                notes: Callable[[str], None] = lambda message: None,
+                embedder: str | None = None, text_adaptation: str | None = None) -> list[JobSpec]:
     """Every (task, dataset, model, seed) job of a request, the reference model included.
 
     A model that cannot predict a task's target kind is skipped on that task with a note; a model named
-    explicitly that fits none of the requested tasks is an error.
+    explicitly that fits none of the requested tasks is an error. ``embedder`` and ``text_adaptation``
+    apply to the tasks with embedding (caption) targets.
     """
     from neuroarena.models.registry import expand_models, get_model
     from neuroarena.studies.registry import study_class
@@ -44,10 +46,14 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | None
             if task.target.kind not in get_model(name).targets:
                 notes(f"skipping {name} on {task.name}: it does not predict {task.target.kind} targets")
                 continue
+            is_embedding = task.target.kind == "embedding"
+            is_caption = is_embedding and task.target.source == "caption"
             for seed in seeds:
                 jobs.append(JobSpec(task=task_name, dataset=dataset or task.default_dataset, model=name,
                                     seed=int(seed), debug=debug, recipe_overrides=dict(recipe_overrides or {}),
                                     model_params=_params_for(name, model_params),
+                                    embedder=embedder if is_embedding else None,
+                                    text_adaptation=text_adaptation if is_caption else None,
                                     home=None if home is None else str(home)))
     return jobs
 
@@ -94,7 +100,8 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
         seeds: Sequence[int] = DEFAULT_SEEDS, debug: bool = False, home: str | Path | None = None,
         recipe_overrides: dict[str, Any] | None = None, model_params: dict[str, Any] | None = None,
         retry: bool = False, progress: Callable[[str], None] | None = None, executor: str = "inprocess",
-        workers: int = 2, slurm: Any = None, live: bool = False):
+        workers: int = 2, slurm: Any = None, live: bool = False, embedder: str | None = None,
+        text_adaptation: str | None = None):
     """Run the benchmark grid and return the records as a DataFrame (one row per job, with its test items).
 
     Parameters
@@ -129,6 +136,11 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
         ``array_parallelism``); see :class:`neuroarena.runner.slurm.SlurmOptions`.
     live : bool
         Keep done / running / failed / skipped counts on a live terminal line.
+    embedder : str, optional
+        Embedder of the targets of embedding tasks (a preset, a local model folder or ``features``);
+        default the study's own space, else the task's.
+    text_adaptation : {"frozen", "last_layers", "adapters", "lora"}, optional
+        How the caption encoder of caption tasks trains with the EEG model (default the task's).
     """
     from neuroarena.results.records import ResultStore
     from neuroarena.report.leaderboard import records_with_items
@@ -139,7 +151,8 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
     runner = make_executor(executor, workers, slurm)
     say = progress or (lambda message: None)
     tasks = [task] if isinstance(task, str) else list(task)
-    jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say)
+    jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say,
+                       embedder=embedder, text_adaptation=text_adaptation)
     from neuroarena.hashing import stable_hash
     from neuroarena.tasks.config import load_task
 

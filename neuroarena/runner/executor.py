@@ -34,10 +34,11 @@ Report = Callable[[int, ResultRecord], None]
 
 def job_key(spec: JobSpec) -> JobKey:
     """The record key of ``spec`` (loads the task and the dataset's parameters, not the data)."""
+    from neuroarena.runner.stimulus_spaces import job_spaces
     from neuroarena.studies.registry import get_study
-    from neuroarena.tasks.config import load_task
 
-    return spec.key(load_task(spec.task), get_study(spec.dataset).params())
+    task, study = spec.task_config(), get_study(spec.dataset)
+    return spec.key(task, study.params(), job_spaces(task, study, spec.embedder))
 
 
 def keep(store: ResultStore, record: ResultRecord) -> ResultRecord:
@@ -65,9 +66,8 @@ def execute(spec: JobSpec, records: str) -> ResultRecord:
 
 def lost_record(spec: JobSpec, key: JobKey, error: str) -> ResultRecord:
     """The failed record of a job whose worker ended without writing one."""
-    from neuroarena.tasks.config import load_task
 
-    recipe = spec.recipe(load_task(spec.task))
+    recipe = spec.recipe(spec.task_config())
     return ResultRecord(key=key, status="failed", error=error, recipe=recipe.model_dump(mode="json"),
                         recipe_overrides=recipe.overrides())
 

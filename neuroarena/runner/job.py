@@ -8,13 +8,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.hashing import stable_hash
 from neuroarena.home import cache_dir
 from neuroarena.results.records import JobKey, ResultRecord
 from neuroarena.runner.memory import PeakMemory
+from neuroarena.runner.analyses import image_reference, test_analyses
+from neuroarena.runner.stimulus_spaces import job_spaces
 from neuroarena.runner.targets import TaskTargets, make_targets
+from neuroarena.targets.embeddings import StimulusEmbeddings
 from neuroarena.prepare.config import PrepareConfig
 from neuroarena.runner.home import use_home
 from neuroarena.tasks.config import TaskConfig, load_task
@@ -25,8 +29,10 @@ from neuroarena.training.recipe import DEBUG_OVERRIDES, Recipe
 class JobSpec:
     """Everything a job needs; picklable, so any executor (local process, Slurm) can ship it.
 
-    ``model_params`` go to the model's builder (e.g. an adaptation preset); ``home`` is the root
-    folder, carried explicitly so a job on another machine writes where its controller reads.
+    ``model_params`` go to the model's builder (e.g. an adaptation preset); ``embedder`` replaces the
+    embedder of the task's targets (``--embedder``) and ``text_adaptation`` how its caption encoder trains
+    (``--text-adaptation``); ``home`` is the root folder, carried explicitly so a job on another machine
+    writes where its controller reads.
     """
 
     task: str
@@ -36,7 +42,17 @@ class JobSpec:
     debug: bool = False
     recipe_overrides: dict[str, Any] = field(default_factory=dict)
     model_params: dict[str, Any] = field(default_factory=dict)
+    embedder: str | None = None
+    text_adaptation: str | None = None
     home: str | None = None
+
+    def task_config(self) -> TaskConfig:
+        """The task, with ``text_adaptation`` applied."""
+        task = load_task(self.task)
+        if self.text_adaptation is None:
+            return task
+        target = task.target.model_copy(update={"text_adaptation": {"method": self.text_adaptation}})
+        return TaskConfig.model_validate({**task.model_dump(), "target": target.model_dump()})
 
     def recipe(self, task: TaskConfig) -> Recipe:
         """The task's recipe with the model's documented exception, ``--debug`` and user overrides applied."""
@@ -53,9 +69,11 @@ class JobSpec:
         rules = getattr(get_model(self.model), "input_rules", None)
         return task.prepare if rules is None else rules.apply(task.prepare)
 
-    def key(self, task: TaskConfig, study_params: dict[str, Any]) -> JobKey:
-        """The job's record key; the hash covers task, data, preprocessing, model, its parameters and recipe."""
+    def key(self, task: TaskConfig, study_params: dict[str, Any], spaces: dict[str, Any] | None = None) -> JobKey:
+        """The job's record key; the hash covers task, data, preprocessing, model, its parameters, recipe and
+        the embedding spaces of the targets (``spaces``)."""
         config = {
+            "spaces": spaces or {},
             "task": task.model_dump(mode="json", exclude={"recipe", "prepare"}),
             "prepare": self.prepare_config(task).model_dump(mode="json"),
             "recipe": self.recipe(task).model_dump(mode="json"),
@@ -75,6 +93,20 @@ def open_store(spec: JobSpec, task: TaskConfig, progress: bool = False):
     return study, build_store(study, spec.prepare_config(task), cache_dir(), progress=progress)
 
 
+def _tables(task: TaskConfig, study, spaces: dict[str, dict]) -> dict[str, "pd.DataFrame"]:
+    """The stimulus tables of the job's embedding spaces (see :func:`~neuroarena.runner.stimulus_spaces.job_spaces`)."""
+    from neuroarena.runner.stimulus_spaces import embedding_table
+
+    sources = {"target": task.target.source, "reference": "image"}
+    return {role: embedding_table(study, space["name"], sources[role]) for role, space in spaces.items()}
+
+
+def _captions(study) -> "pd.Series | None":
+    """Caption of each stimulus id of ``study`` (None when the study lists no stimuli)."""
+    stimuli = study.stimuli()
+    return None if stimuli is None else stimuli["caption"]
+
+
 def _data_params(model_spec, targets: TaskTargets) -> dict[str, Any]:
     """Builder arguments that come from the data rather than the user: ``n_subjects`` for subject layers."""
     import inspect
@@ -83,16 +115,46 @@ def _data_params(model_spec, targets: TaskTargets) -> dict[str, Any]:
     return {"n_subjects": len(targets.subjects)} if "n_subjects" in takes else {}
 
 
-def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, targets: TaskTargets,
-                       model_spec, model) -> dict[str, Any]:
-    """Fit ``model`` on train (monitoring val) and return val/test outputs and training facts."""
-    from neuroarena.training.fit import fit_net, predict_net
+def _parts(store, targets: TaskTargets) -> dict:
     from neuroarena.training.data import WindowBatches
-    from neuroarena.training.losses import make_loss
-    from neuroarena.training.module import DecoderModule
 
-    parts = {p: WindowBatches(store, targets.windows[p], targets.y[p], targets.subject[p])
-             for p in ("train", "val", "test")}
+    return {p: WindowBatches(store, targets.windows[p], targets.y[p], targets.subject[p], targets.extras.get(p))
+            for p in ("train", "val", "test")}
+
+
+def _caption_encoder(task: TaskConfig, targets: TaskTargets, captions, embedder: str):
+    """The trainable caption targets of a task whose text encoder adapts, or None when it is frozen."""
+    adaptation = task.target.text_adaptation
+    if adaptation.method == "frozen":
+        return None
+    from neuroarena.models.text_tower import TextTower
+    from neuroarena.targets.embedders import resolve_embedder
+    from neuroarena.training.caption_targets import CaptionTargets
+
+    if embedder == "features":
+        raise NeuroarenaError("text adaptation needs a text model as the caption embedder, not 'features'",
+                              fix="pass --embedder minilm (or clip-text) with --text-adaptation")
+    config = resolve_embedder(embedder)
+    tower = TextTower(config.model, adaptation.method, **adaptation.params)
+    texts = captions.reindex(targets.embeddings.ids).fillna("").astype(str).tolist()
+    if not all(texts):
+        raise NeuroarenaError("some stimuli have no caption for the text encoder to embed",
+                              fix="use a study whose stimuli all have captions")
+    return CaptionTargets(tower, texts)
+
+
+def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, targets: TaskTargets,
+                       model_spec, model, encoder=None) -> dict[str, Any]:
+    """Fit ``model`` on train (monitoring val) and return val/test outputs and training facts.
+
+    ``encoder`` (:class:`CaptionTargets`) trains with a net and replaces the targets' embeddings with its
+    own at each validation and after training.
+    """
+    from neuroarena.training.fit import fit_net, predict_net
+    from neuroarena.training.module import DecoderModule
+    from neuroarena.training.objective import make_objective
+
+    parts = _parts(store, targets)
     if model_spec.kind == "estimator":
         train_idx = targets.windows["train"]
         if recipe.limit_train_batches is not None:
@@ -106,21 +168,37 @@ def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, t
             out[part] = (positions, model.predict(store.take(targets.windows[part][positions])))
         return {"outputs": out, "training": {"fitted": "estimator.fit"}}
 
-    loss_fn = make_loss(task.objective.loss, **task.objective.params)
+    n_classes = len(targets.categories) if targets.categories else (
+        targets.n_outputs if targets.kind == "classification" else None)
+    objective = make_objective(task.objective, dim=targets.n_outputs, n_classes=n_classes,
+                               available_keys={"y", "subject", *targets.extras.get("train", {})})
+
+    def refresh_candidates() -> None:
+        if encoder is not None:
+            targets.embeddings = StimulusEmbeddings(
+                pd.DataFrame(encoder.embed_all(), index=targets.embeddings.ids))
 
     def monitor(outputs: np.ndarray, positions: np.ndarray) -> float:
+        refresh_candidates()
         return targets.score("val", [task.monitor], outputs, positions)[task.monitor]
 
+    training: dict[str, Any] = {}
+    if encoder is not None:
+        training["text_encoder"] = {"adaptation": task.target.text_adaptation.method,
+                                    "n_trainable_params": int(encoder.tower.n_trainable())}
+    training["objective"] = {"terms": objective.names, "weights": objective.weights}
     with tempfile.TemporaryDirectory(prefix="neuroarena-job-", dir=cache_dir()) as workdir:
         if model_spec.trainable:
-            fit = fit_net(model, parts["train"], parts["val"], loss_fn, monitor, recipe, spec.seed, workdir)
+            fit = fit_net(model, parts["train"], parts["val"], objective, monitor, recipe, spec.seed, workdir,
+                          target_encoder=encoder)
             module = fit.module
-            training = {"epochs": fit.epochs, "best_epoch": fit.best_epoch, "best_val_monitor": fit.best_monitor,
-                        "history": fit.history}
+            training |= {"epochs": fit.epochs, "best_epoch": fit.best_epoch, "best_val_monitor": fit.best_monitor,
+                         "history": fit.history}
         else:
-            module = DecoderModule(model, loss_fn, recipe, 1, monitor)
-            training = {"epochs": 0, "note": "untrained: evaluated at its seeded initialisation"}
+            module = DecoderModule(model, objective, recipe, 1, monitor, target_encoder=encoder)
+            training |= {"epochs": 0, "note": "untrained: evaluated at its seeded initialisation"}
         out = {part: predict_net(module, parts[part], recipe, workdir) for part in ("val", "test")}
+    refresh_candidates()
     return {"outputs": out, "training": training}
 
 
@@ -130,7 +208,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
     The window store must be buildable (it is reused when it exists); the record is not written here.
     """
     use_home(spec.home)
-    task = load_task(spec.task)
+    task = spec.task_config()
     start = time.perf_counter()
     study_params: dict[str, Any] = {"name": spec.dataset}
     key = None
@@ -145,15 +223,19 @@ def run_job(spec: JobSpec) -> ResultRecord:
 
             study, store = open_store(spec, task)
             study_params = study.params()
-            key = spec.key(task, study_params)
+            spaces = job_spaces(task, study, spec.embedder)
+            key = spec.key(task, study_params, spaces)
+            tables = _tables(task, study, spaces)
             recipe = spec.recipe(task)
             metadata = store.metadata
             splitter = make_splitter(task.split.name, **task.split.params)
             split = splitter.split(metadata)
             audit = audit_split(metadata, split, splitter.forbidden)
             audit.check(str(store.root))
-            features = study.stimulus_features() if task.target.kind == "embedding" else None
-            targets = make_targets(task, metadata, split, features, str(store.root))
+            targets = make_targets(task, metadata, split, tables.get("target"), str(store.root),
+                                   reference_table=tables.get("reference"))
+            captions = _captions(study) if task.target.source == "caption" else None
+            encoder = _caption_encoder(task, targets, captions, spaces.get("target", {}).get("name", ""))
             model_spec = get_model(spec.model)
             L.seed_everything(spec.seed, verbose=False)
             model = build_model(model_spec, n_chans=store.n_chans, n_outputs=targets.n_outputs,
@@ -161,20 +243,29 @@ def run_job(spec: JobSpec) -> ResultRecord:
                                 target_kind=targets.kind,
                                 params={**_data_params(model_spec, targets), **spec.model_params})
             n_params, n_trainable = count_parameters(model)
-            result = _train_and_predict(spec, task, recipe, store, targets, model_spec, model)
+            result = _train_and_predict(spec, task, recipe, store, targets, model_spec, model, encoder)
             val_pos, val_out = result["outputs"]["val"]
             test_pos, test_out = result["outputs"]["test"]
             status, error = "ok", ""
             val_metrics = targets.score("val", task.metrics, val_out, val_pos)
             metrics = targets.score("test", task.metrics, test_out, test_pos)
             test_items = targets.items("test", test_out, test_pos)
+            analyses = test_analyses(task, targets, test_out, test_pos, captions)
+            ceiling = study.ceiling().get(task.primary_metric)
+            if "reference" in tables and task.target.source == "caption":
+                analyses["image_reference"] = image_reference(task, targets, tables["reference"],
+                                                              spaces["reference"]["zero_shot"])
+                if ceiling is None:
+                    ceiling = analyses["image_reference"]["metrics"].get(task.primary_metric)
+            if encoder is not None:
+                n_trainable += int(encoder.tower.n_trainable())
             details = dict(
-                primary_metric=task.primary_metric, ceiling=study.ceiling().get(task.primary_metric),
+                primary_metric=task.primary_metric, ceiling=ceiling,
                 model_family=model_spec.family, n_params=n_params,
-                n_trainable_params=n_trainable, training=result["training"],
+                n_trainable_params=n_trainable, training=result["training"], analyses=analyses,
                 data={"store": str(store.root), "store_hash": store.config_hash, "n_chans": store.n_chans,
                       "n_times": store.n_times, "sfreq": store.sfreq, "n_subjects": len(targets.subjects),
-                      "split": audit.to_dict(),
+                      "spaces": spaces, "split": audit.to_dict(),
                       "n_evaluated": {"val": len(val_pos), "test": len(test_pos)}},
             )
         except Exception as err:  # a failed job leaves a record with its error

@@ -1,7 +1,7 @@
 """Turn a split of the window store into the arrays a model learns from and is scored on."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,10 @@ class TaskTargets:
 
     ``y[part]`` is int64, shape (n,), for classification, float32, shape (n, d), for embeddings;
     ``stimulus[part]`` the stimulus id of each window, shape (n,); ``subject[part]`` the index of each
-    window's subject among :attr:`subjects`, int64, shape (n,).
+    window's subject among :attr:`subjects`, int64, shape (n,); ``category[part]`` each window's category
+    (strings, shape (n,)). ``extras[part]`` holds what training objectives may use besides ``y``:
+    ``label`` (category index, int64 (n,)), ``stimulus`` (row of the stimulus in :attr:`embeddings`,
+    int64 (n,)) and ``teacher`` (the reference embedding of the window's image, float32 (n, d_t)).
     """
 
     kind: str
@@ -33,9 +36,22 @@ class TaskTargets:
     y: dict[str, np.ndarray]
     stimulus: dict[str, np.ndarray]
     subject: dict[str, np.ndarray]
+    category: dict[str, np.ndarray]
     subjects: list[str]
+    extras: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     embeddings: StimulusEmbeddings | None = None
     classes: list[str] | None = None
+    categories: list[str] | None = None
+
+    def candidates(self, part: str, positions: np.ndarray) -> dict[str, np.ndarray]:
+        """Retrieval inputs of ``part``'s windows at ``positions``: their ``stimulus`` and ``category`` (n,),
+        and the distinct stimuli as candidates: ``candidate_ids`` (m,), sorted, ``candidate_emb`` (m, d),
+        ``candidate_category`` (m,)."""
+        stimulus = self.stimulus[part][positions]
+        candidate_ids, first = np.unique(stimulus, return_index=True)
+        return dict(stimulus=stimulus, candidate_ids=candidate_ids, candidate_emb=self.embeddings.lookup(candidate_ids),
+                    category=self.category[part][positions],
+                    candidate_category=self.category[part][positions][first])
 
     def items(self, part: str, outputs: np.ndarray, positions: np.ndarray) -> dict[str, list]:
         """Per-item outcomes behind the scores, for confidence intervals and paired tests.
@@ -45,29 +61,28 @@ class TaskTargets:
         """
         if self.kind == "classification":
             return {"y_true": self.y[part][positions].tolist(), "y_pred": as_labels(outputs).tolist()}
-        stimulus = self.stimulus[part][positions]
-        candidate_ids = np.unique(stimulus)
-        ids, ranks = full_set_ranks(outputs, stimulus, candidate_ids, self.embeddings.lookup(candidate_ids))
+        c = self.candidates(part, positions)
+        ids, ranks = full_set_ranks(outputs, c["stimulus"], c["candidate_ids"], c["candidate_emb"])
         return {"stimulus": ids.tolist(), "rank": ranks.tolist()}
 
     def score(self, part: str, names: list[str], outputs: np.ndarray, positions: np.ndarray) -> dict[str, float]:
-        """Metrics ``names`` of ``outputs`` (n, n_outputs) or predicted labels (n,) for ``part``'s windows at ``positions``."""
+        """Metrics ``names`` of ``outputs`` (n, n_outputs) or predicted labels (n,) for ``part``'s windows at
+        ``positions``; retrieval candidates are the distinct stimuli of those windows."""
         if self.kind == "classification":
             return compute_metrics(names, pred=outputs, labels=self.y[part][positions])
-        stimulus = self.stimulus[part][positions]
-        candidate_ids = np.unique(stimulus)
-        return compute_metrics(
-            names,
-            pred=outputs,
-            target=self.y[part][positions],
-            stimulus=stimulus,
-            candidate_ids=candidate_ids,
-            candidate_emb=self.embeddings.lookup(candidate_ids),
-        )
+        return compute_metrics(names, pred=outputs, target=self.y[part][positions],
+                               **self.candidates(part, positions))
+
+    def score_per_subject(self, part: str, names: list[str], outputs: np.ndarray,
+                          positions: np.ndarray) -> dict[str, dict[str, float]]:
+        """:meth:`score` on each subject's windows alone (repeats averaged within the subject): subject -> scores."""
+        subject = self.subject[part][positions]
+        return {self.subjects[s]: self.score(part, names, outputs[subject == s], positions[subject == s])
+                for s in np.unique(subject)}
 
 
-def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, stimulus_features: pd.DataFrame | None,
-                 source: str) -> TaskTargets:
+def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, embedding_table: pd.DataFrame | None,
+                 source: str, reference_table: pd.DataFrame | None = None) -> TaskTargets:
     """Encode labels (fitted on train only) or look up stimulus embeddings for every part of ``split``.
 
     Parameters
@@ -76,18 +91,22 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, stimulu
     metadata : DataFrame
         One row per window of the store (``window`` column = global index).
     split : Split
-    stimulus_features : DataFrame or None
-        Stimulus embedding table indexed by stimulus id (embedding targets only).
+    embedding_table : DataFrame or None, shape (n_stimuli, d)
+        The target space, indexed by stimulus id (embedding targets only).
     source : str
         Named in errors (the store's folder).
+    reference_table : DataFrame, shape (n_stimuli, d_t), optional
+        The reference image embedding of each stimulus: the ``teacher`` of distillation terms.
     """
     windows = {part: getattr(split, part) for part in PARTS}
     rows = {part: metadata.iloc[idx] for part, idx in windows.items()}
     stimulus = {part: rows[part]["stimulus"].astype(str).to_numpy() for part in PARTS}
+    category = {part: rows[part]["category"].astype(str).to_numpy() if "category" in metadata.columns
+                else np.full(len(rows[part]), "", dtype=object) for part in PARTS}
     subjects = sorted(metadata["subject"].astype(str).unique())
     subject = {part: np.searchsorted(subjects, rows[part]["subject"].astype(str).to_numpy()).astype(np.int64)
                for part in PARTS}
-    common = dict(windows=windows, stimulus=stimulus, subject=subject, subjects=subjects)
+    common = dict(windows=windows, stimulus=stimulus, subject=subject, subjects=subjects, category=category)
     if task.target.kind == "classification":
         column = task.target.column
         if column not in metadata.columns:
@@ -96,9 +115,25 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, stimulu
         encoding = LabelEncoding().fit(rows["train"][column].astype(str).to_numpy())
         y = {part: encoding.transform(rows[part][column].astype(str).to_numpy()) for part in PARTS}
         return TaskTargets("classification", len(encoding.classes_), y=y, classes=list(encoding.classes_), **common)
-    if stimulus_features is None:
+    if embedding_table is None:
         raise NeuroarenaError("this dataset has no stimulus embeddings for an embedding task", source,
-                              "run an embedding task on a study that provides stimulus features")
-    embeddings = StimulusEmbeddings(stimulus_features)
+                              "run an embedding task on a study that provides stimuli or stimulus features")
+    embeddings = StimulusEmbeddings(embedding_table, source=source)
     y = {part: embeddings.lookup(stimulus[part]) for part in PARTS}
-    return TaskTargets("embedding", embeddings.dim, y=y, embeddings=embeddings, **common)
+    row = {stimulus_id: k for k, stimulus_id in enumerate(embeddings.ids.tolist())}
+    extras = {part: {"stimulus": np.array([row[s] for s in stimulus[part].tolist()], dtype=np.int64)}
+              for part in PARTS}
+    categories = None
+    if (category["train"] != "").all() and len(category["train"]):
+        categories = sorted(set(category["train"].tolist()))
+        for part in PARTS:
+            # a category absent from training gets -1, which a category term rejects loudly
+            code = np.searchsorted(categories, category[part])
+            known = np.asarray(categories, dtype=object)[np.minimum(code, len(categories) - 1)] == category[part]
+            extras[part]["label"] = np.where(known, code, -1).astype(np.int64)
+    if reference_table is not None:
+        reference = StimulusEmbeddings(reference_table, source=source)
+        for part in PARTS:
+            extras[part]["teacher"] = reference.lookup(stimulus[part])
+    return TaskTargets("embedding", embeddings.dim, y=y, embeddings=embeddings, extras=extras,
+                       categories=categories, **common)

@@ -129,6 +129,12 @@ class Study(ABC):
         """
         return None
 
+    def preferred_embedder(self, source: str) -> str | None:
+        """The embedder a task should use for this study's ``source`` ("image" or "caption") when the user
+        names none, or None to keep the task's own; a study whose stimuli live in a known space (a
+        simulation) names it here."""
+        return None
+
     def stimulus_features(self) -> "pd.DataFrame | None":
         """Ground-truth stimulus feature vectors (index: stimulus id), or None if unknown."""
         return None

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from neuroarena.studies.base import Study
 
 _SIMULATED = "neuroarena.studies.simulated.study:Simulated"
+_MULTISESSION = "neuroarena.studies.multisession:Wang2025Multisession"
 
 #: ``--dataset`` name -> (``module:Class``, constructor parameters, one-line description).
 STUDIES: dict[str, tuple[str, dict, str]] = {
@@ -26,6 +27,35 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
     "simulated-neuralbench": (
         _SIMULATED, {"preset": "neuralbench"},
         "8 subjects x 4 min of 22-channel EEG at 250 Hz, 4 classes: the speed benchmark's dataset.",
+    ),
+    "wang2025multisession": (
+        _MULTISESSION, {},
+        "OpenNeuro ds005589: 122-channel EEG at 1000 Hz, 5 sessions per subject, 20 categories, captioned images.",
+    ),
+    "ds005589": (_MULTISESSION, {}, "Alias of wang2025multisession (OpenNeuro ds005589)."),
+    "gifford2022large": (
+        "neuroarena.studies.things_eeg2:Gifford2022Large", {},
+        "THINGS-EEG2 (OSF): 10 subjects x 4 sessions of raw 63-channel RSVP EEG at 1000 Hz, 16,740 THINGS images.",
+    ),
+    "things-eeg2": ("neuroarena.studies.things_eeg2:Gifford2022Large", {}, "Alias of gifford2022large (THINGS-EEG2)."),
+    "grootswagers2022human": (
+        "neuroarena.studies.things_eeg1:Grootswagers2022Human", {},
+        "THINGS-EEG1 (OpenNeuro ds003825): 50 subjects, 63-channel RSVP EEG to 22,248 THINGS images.",
+    ),
+    "things-eeg1": (
+        "neuroarena.studies.things_eeg1:Grootswagers2022Human", {}, "Alias of grootswagers2022human (THINGS-EEG1).",
+    ),
+    "xu2024alljoined": (
+        "neuroarena.studies.alljoined:Xu2024Alljoined", {},
+        "Alljoined-1 (HuggingFace): 8 subjects, 64-channel BioSemi EEG epochs to 10,000 NSD/COCO images each.",
+    ),
+    "alljoined-1": ("neuroarena.studies.alljoined:Xu2024Alljoined", {}, "Alias of xu2024alljoined (Alljoined-1)."),
+    "xu2025alljoined": (
+        "neuroarena.studies.alljoined_16m:Xu2025Alljoined", {},
+        "Alljoined-1.6M (HuggingFace): 20 subjects, raw 32-channel consumer-grade EEG to THINGS-EEG2 images.",
+    ),
+    "alljoined-1.6m": (
+        "neuroarena.studies.alljoined_16m:Xu2025Alljoined", {}, "Alias of xu2025alljoined (Alljoined-1.6M).",
     ),
 }
 

@@ -19,12 +19,37 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class TextAdaptationConfig(_Frozen):
+    """How the caption encoder trains with the EEG model (see :class:`neuroarena.models.text_tower.TextTower`)."""
+
+    method: Literal["frozen", "last_layers", "adapters", "lora"] = "frozen"
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
 class TargetConfig(_Frozen):
-    """What the model predicts: a class label from an events column, or a stimulus embedding."""
+    """What the model predicts: a class label from an events column, or an embedding of each stimulus.
+
+    For embedding targets, ``source`` says what is embedded (the stimulus' image or its caption) and
+    ``embedder`` with what (a preset of :data:`neuroarena.targets.embedders.EMBEDDERS`, a local model
+    folder, or ``features``: the study's own stimulus features). A study that declares its own space
+    (:meth:`~neuroarena.studies.base.Study.preferred_embedder`, e.g. the simulation's features) uses it
+    unless ``--embedder`` names another. ``reference_embedder`` embeds the images for the image-based
+    reference (image -> caption) and the distillation teacher; ``text_adaptation`` lets the caption
+    encoder train with the EEG model (caption targets only).
+    """
 
     kind: Literal["classification", "embedding"]
     column: str = "category"
-    embedding: Literal["stimulus_features"] = "stimulus_features"
+    source: Literal["image", "caption"] = "image"
+    embedder: str = "dinov2"
+    reference_embedder: str | None = None
+    text_adaptation: TextAdaptationConfig = Field(default_factory=TextAdaptationConfig)
+
+    @model_validator(mode="after")
+    def _adaptation_needs_captions(self) -> "TargetConfig":
+        if self.text_adaptation.method != "frozen" and not (self.kind == "embedding" and self.source == "caption"):
+            raise ValueError("text_adaptation applies to caption embedding targets only")
+        return self
 
 
 class SplitConfig(_Frozen):
@@ -34,11 +59,32 @@ class SplitConfig(_Frozen):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class ObjectiveConfig(_Frozen):
-    """The training loss (see :func:`neuroarena.training.losses.make_loss`) and its parameters."""
+class ObjectiveTerm(_Frozen):
+    """One term of the objective (see :data:`neuroarena.training.objective.TERMS`), its weight and parameters."""
 
     loss: str
+    weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ObjectiveConfig(_Frozen):
+    """The training objective: a weighted sum of terms (see :func:`neuroarena.training.objective.make_objective`).
+
+    YAML gives either one loss, ``{loss: clip, params: {...}}``, or a list,
+    ``{terms: [{loss: clip, weight: 1.0, params: {...}}, {loss: category_ce, weight: 0.2}]}``;
+    both load as ``terms``, so the two spellings of one loss have the same hash.
+    """
+
+    terms: tuple[ObjectiveTerm, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_loss_is_one_term(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "loss" in data:
+            if "terms" in data:
+                raise ValueError("give either 'loss' (one term) or 'terms' (a list), not both")
+            return {"terms": [data]}
+        return data
 
 
 class TaskConfig(_Frozen):
@@ -53,6 +99,7 @@ class TaskConfig(_Frozen):
     split: SplitConfig
     objective: ObjectiveConfig
     metrics: list[str]
+    per_subject: list[str] = Field(default_factory=list)
     primary_metric: str
     monitor: str
     recipe: Recipe = Field(default_factory=Recipe)
@@ -62,6 +109,9 @@ class TaskConfig(_Frozen):
         for field in ("primary_metric", "monitor"):
             if getattr(self, field) not in self.metrics:
                 raise ValueError(f"{field} '{getattr(self, field)}' is not in metrics {self.metrics}")
+        extra = sorted(set(self.per_subject) - set(self.metrics))
+        if extra:
+            raise ValueError(f"per_subject metrics {extra} are not in metrics {self.metrics}")
         return self
 
     @property

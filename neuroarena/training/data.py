@@ -28,34 +28,38 @@ class WindowBatches(Dataset):
         Class indices (int64) or target embeddings (float32), aligned with ``windows``.
     subjects : ndarray of int, shape (n,), optional
         Subject index of each window (for nets with subject-specific layers); zeros when not given.
+    extras : dict of str to ndarray, shape (n, ...), optional
+        More per-window fields a training objective uses: ``label`` (category index), ``teacher``
+        (a teacher embedding), ``stimulus`` (stimulus index), ...
     """
 
     def __init__(self, source: WindowSource, windows: np.ndarray, targets: np.ndarray,
-                 subjects: np.ndarray | None = None):
-        if len(windows) != len(targets):
-            raise ValueError(f"{len(windows)} windows but {len(targets)} targets")
+                 subjects: np.ndarray | None = None, extras: dict[str, np.ndarray] | None = None):
+        subjects = np.zeros(len(windows), dtype=np.int64) if subjects is None else np.asarray(subjects, np.int64)
         self.source = source
         self.windows = np.asarray(windows, dtype=np.int64)
-        self.targets = torch.from_numpy(np.ascontiguousarray(targets))
-        subjects = np.zeros(len(windows), dtype=np.int64) if subjects is None else subjects
-        self.subjects = torch.from_numpy(np.asarray(subjects, dtype=np.int64))
+        self.fields = {name: torch.from_numpy(np.ascontiguousarray(values))
+                       for name, values in {"y": targets, "subject": subjects, **(extras or {})}.items()}
+        for name, values in self.fields.items():
+            if len(values) != len(self.windows):
+                raise ValueError(f"{len(self.windows)} windows but {len(values)} values of {name!r}")
 
     def __len__(self) -> int:
         return len(self.windows)
 
-    def __getitem__(self, positions: list[int]) -> tuple[torch.Tensor, ...]:
-        """``(X, y, subject, positions)``: X float32 (batch, n_chans, n_times), the rest (batch, ...)."""
+    def __getitem__(self, positions: list[int]) -> dict[str, torch.Tensor]:
+        """One batch: ``X`` float32 (batch, n_chans, n_times), ``positions`` (batch,) into the part, and every
+        per-window field (``y``, ``subject``, extras), each (batch, ...)."""
         pos = np.sort(np.asarray(positions, dtype=np.int64))
-        X = torch.from_numpy(self.source.take(self.windows[pos]))
         index = torch.from_numpy(pos)
-        return X, self.targets[index], self.subjects[index], index
+        batch = {"X": torch.from_numpy(self.source.take(self.windows[pos])), "positions": index}
+        return batch | {name: values[index] for name, values in self.fields.items()}
 
 
 def make_loader(batches: WindowBatches, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
-    """A loader yielding ``(X, y, subject, positions)`` batches; shuffled with a seeded generator when asked.
-
-    ``X`` has shape (batch, n_chans, n_times); positions index into the part, so predictions can be put
-    back in order.
+    """A loader yielding the batches of ``batches`` (dicts, see :meth:`WindowBatches.__getitem__`); shuffled
+    with a seeded generator when asked. ``positions`` index into the part, so predictions can be put back in
+    order.
     """
     if shuffle:
         generator = torch.Generator().manual_seed(seed)

@@ -65,12 +65,13 @@ def fit_net(
     net: torch.nn.Module,
     train: WindowBatches,
     val: WindowBatches,
-    loss_fn,
+    objective,
     monitor_fn: MonitorFn,
     recipe: Recipe,
     seed: int,
     workdir: Path,
     monitor_mode: str = "max",
+    target_encoder: torch.nn.Module | None = None,
 ) -> NetFit:
     """Train ``net`` under ``recipe`` with early stopping on the monitored metric; load the best checkpoint.
 
@@ -80,8 +81,8 @@ def fit_net(
         Maps X, shape (batch, n_chans, n_times), to (batch, n_outputs); initialised (seeded) by the caller.
     train, val : WindowBatches
         The training and validation parts.
-    loss_fn : callable
-        ``loss_fn(outputs, targets) -> scalar tensor``.
+    objective : callable
+        ``objective(outputs, batch) -> scalar tensor`` (see :class:`DecoderModule`).
     monitor_fn : MonitorFn
         The validation metric; early stopping and the best checkpoint follow it.
     recipe : Recipe
@@ -90,13 +91,17 @@ def fit_net(
         Seeds the shuffling.
     workdir : Path
         Where the best checkpoint is written.
+    monitor_mode : {"max", "min"}
+    target_encoder : torch.nn.Module, optional
+        Trained with the net to produce the targets (see :class:`DecoderModule`).
     """
     train_loader = make_loader(train, recipe.batch_size, shuffle=True, seed=seed)
     val_loader = make_loader(val, recipe.batch_size, shuffle=False, seed=seed)
     steps_per_epoch = len(train_loader)
     if recipe.limit_train_batches is not None:
         steps_per_epoch = min(steps_per_epoch, recipe.limit_train_batches)
-    module = DecoderModule(net, loss_fn, recipe, max(1, steps_per_epoch * recipe.max_epochs), monitor_fn)
+    module = DecoderModule(net, objective, recipe, max(1, steps_per_epoch * recipe.max_epochs), monitor_fn,
+                           target_encoder=target_encoder)
     checkpoint = L.pytorch.callbacks.ModelCheckpoint(
         dirpath=workdir, filename="best", monitor="val_monitor", mode=monitor_mode, save_top_k=1,
         save_weights_only=True, enable_version_counter=False,

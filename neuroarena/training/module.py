@@ -31,20 +31,26 @@ class DecoderModule(L.LightningModule):
     ----------
     net : torch.nn.Module
         Maps X, shape (batch, n_chans, n_times), to outputs, shape (batch, n_outputs).
-    loss_fn : callable
-        ``loss_fn(outputs, targets) -> scalar tensor``.
+    objective : callable
+        ``objective(outputs, batch) -> scalar tensor``, ``batch`` a dict of per-window tensors (``y``,
+        ``subject``, ...); an ``nn.Module`` (learnable temperature, auxiliary head) trains with the net.
     recipe : Recipe
         Optimiser and schedule settings.
     total_steps : int
         Optimiser steps in the whole run (sets the schedule's length).
     monitor_fn : MonitorFn
         Computes the validation metric logged as ``val_monitor`` at the end of each validation epoch.
+    target_encoder : torch.nn.Module, optional
+        Computes each batch's targets ``y`` from its ``stimulus`` indices (an adapted text tower that
+        trains with the net); when None the batch's ``y`` is used as it is.
     """
 
-    def __init__(self, net: torch.nn.Module, loss_fn, recipe: Recipe, total_steps: int, monitor_fn: MonitorFn):
+    def __init__(self, net: torch.nn.Module, objective, recipe: Recipe, total_steps: int, monitor_fn: MonitorFn,
+                 target_encoder: torch.nn.Module | None = None):
         super().__init__()
         self.net = net
-        self.loss_fn = loss_fn
+        self.objective = objective
+        self.target_encoder = target_encoder
         self.recipe = recipe
         self.total_steps = total_steps
         self.monitor_fn = monitor_fn
@@ -58,17 +64,22 @@ class DecoderModule(L.LightningModule):
             return self.net(X, subject)
         return self.net(X)
 
-    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        X, y, subject, _ = batch
-        loss = self.loss_fn(self(X, subject), y)
-        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(X))
+    def _with_targets(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        if self.target_encoder is None:
+            return batch
+        return batch | {"y": self.target_encoder(batch["stimulus"])}
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        batch = self._with_targets(batch)
+        loss = self.objective(self(batch["X"], batch["subject"]), batch)
+        self.log("train_loss", loss, on_step=False, on_epoch=True, batch_size=len(batch["X"]))
         return loss
 
-    def validation_step(self, batch, batch_idx: int) -> None:
-        X, y, subject, positions = batch
-        out = self(X, subject)
-        self._val_losses.append(float(self.loss_fn(out, y)))
-        self._val_outputs.append((positions.cpu(), out.detach().float().cpu()))
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        batch = self._with_targets(batch)
+        out = self(batch["X"], batch["subject"])
+        self._val_losses.append(float(self.objective(out, batch)))
+        self._val_outputs.append((batch["positions"].cpu(), out.detach().float().cpu()))
 
     def on_validation_epoch_end(self) -> None:
         positions = torch.cat([p for p, _ in self._val_outputs]).numpy()
@@ -81,9 +92,8 @@ class DecoderModule(L.LightningModule):
         self.log("val_loss", val_loss)
         self.history.append({"epoch": self.current_epoch, "val_monitor": value, "val_loss": val_loss})
 
-    def predict_step(self, batch, batch_idx: int) -> tuple[torch.Tensor, torch.Tensor]:
-        X, _, subject, positions = batch
-        return positions, self(X, subject).float()
+    def predict_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return batch["positions"], self(batch["X"], batch["subject"]).float()
 
     def configure_optimizers(self):
         params = [p for p in self.parameters() if p.requires_grad]

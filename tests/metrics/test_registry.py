@@ -8,7 +8,9 @@ from neuroarena.metrics.registry import METRICS, compute_metrics
 
 
 def test_registry_entries():
-    assert sorted(METRICS) == ["balanced_accuracy", "f1_macro", "top1", "top1_batch", "top5", "top5_batch"]
+    assert sorted(METRICS) == ["accuracy", "balanced_accuracy", "f1_macro", "map", "map_class", "recall1",
+                               "recall1_class", "recall3", "recall3_class", "recall5", "recall5_class", "top1",
+                               "top1_batch", "top5", "top5_batch"]
     assert METRICS["top5"].kind == "retrieval" and METRICS["f1_macro"].kind == "classification"
     assert all(info.higher_is_better and info.perfect == 1.0 for info in METRICS.values())
 
@@ -35,7 +37,7 @@ def test_retrieval_metrics():
 
 
 def test_errors_list_known_metrics_and_missing_inputs():
-    with pytest.raises(NeuroarenaError, match="unknown metric 'top3' -> use one of balanced_accuracy, f1_macro, top1"):
+    with pytest.raises(NeuroarenaError, match="unknown metric 'top3' -> use one of accuracy, balanced_accuracy, f1_macro"):
         compute_metrics(["top3"], pred=np.zeros(2))
     with pytest.raises(NeuroarenaError, match="'top1' needs stimulus, candidate_ids, candidate_emb"):
         compute_metrics(["top1"], pred=np.zeros((2, 2)))

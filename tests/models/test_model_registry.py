@@ -12,7 +12,7 @@ from neuroarena.models.registry import load_entry_points, register_model
 CLASSIC = ["eegnet", "shallow_fbcsp_net", "ctnet", "deep4net", "bdtcn", "atcnet", "eegconformer", "eegnex",
            "signal_jepa", "simpleconv_time_agg"]
 FOUNDATION = ["bendr", "labram", "biot", "cbramod", "luna", "reve", "eegpt"]
-BUILTIN_NAMES = ["dummy", "chance", "cov_ts_lr", "cov_ts_ridge", *CLASSIC, *FOUNDATION]
+BUILTIN_NAMES = ["dummy", "chance", "cov_ts_lr", "cov_ts_ridge", *CLASSIC, "multisubject_transformer", *FOUNDATION]
 SIGNAL = dict(n_chans=4, n_outputs=3, n_times=50, sfreq=100.0, chs_info=None)
 
 

@@ -7,15 +7,14 @@ from neuroarena.errors import NeuroarenaError
 from neuroarena.studies.base import EVENT_COLUMNS
 from neuroarena.studies.bids import BidsStudy, read_events_tsv
 
-TINY_TRIALS = 160 * 1 + 20 * 4  # train concepts x repeats + test concepts x repeats
+TINY_TRIALS = 120 * 1 + 20 * 4  # train concepts x repeats + test concepts x repeats
 
 
 def test_simulated_files_load_back_as_bids(tiny_study):
     study = BidsStudy(tiny_study.root, task="things", name="mine")
     recordings = study.recordings()
     assert [r.id for r in recordings] == [
-        "sub-01_ses-1_task-things", "sub-01_ses-2_task-things",
-        "sub-02_ses-1_task-things", "sub-02_ses-2_task-things",
+        f"sub-{s}_ses-{k}_task-things" for s in ("01", "02") for k in ("1", "2", "3")
     ]
     assert {r.study for r in recordings} == {"mine"}
     assert recordings[0].path.name == "sub-01_ses-1_task-things_eeg.vhdr"

@@ -10,7 +10,7 @@ def test_builtin_tasks_load_with_their_choices():
     assert {"image", "category"} <= set(task_files())
     image = load_task("image")
     assert image.target.kind == "embedding"
-    assert image.objective.loss == "clip"
+    assert [t.loss for t in image.objective.terms] == ["clip"]
     assert image.monitor == "top5" and image.primary_metric == "top5"
     assert image.prepare.n_times == 100
     category = load_task("category")

@@ -42,12 +42,13 @@ def _data(n=256, seed=0):
 def test_batches_gather_in_position_order():
     X, y, subjects = _data(10)
     batches = WindowBatches(ArraySource(X), np.arange(10)[::-1].copy(), y[::-1].copy(), subjects[::-1].copy())
-    Xb, yb, sb, pos = batches[[4, 1, 7]]
+    batch = batches[[4, 1, 7]]
+    Xb, yb, sb, pos = batch["X"], batch["y"], batch["subject"], batch["positions"]
     assert pos.tolist() == [1, 4, 7]
     np.testing.assert_array_equal(Xb.numpy(), X[[8, 5, 2]])
     assert yb.tolist() == y[[8, 5, 2]].tolist() and sb.tolist() == subjects[[8, 5, 2]].tolist()
     loader = make_loader(batches, batch_size=4, shuffle=True, seed=1)
-    seen = torch.cat([b[3] for b in loader]).tolist()
+    seen = torch.cat([b["positions"] for b in loader]).tolist()
     assert len(seen) == len(set(seen)) == 8  # drop_last while shuffling: 2 full batches of 4
 
 
@@ -63,7 +64,10 @@ def test_fit_learns_and_keeps_the_best_checkpoint(tmp_path):
         return float((outputs.argmax(1) == y[200:][positions]).mean())
 
     recipe = Recipe(lr=0.05, max_epochs=6, patience=3, batch_size=32)
-    fit = fit_net(net, train, val, torch.nn.functional.cross_entropy, accuracy, recipe, seed=0, workdir=tmp_path)
+    def objective(outputs, batch):
+        return torch.nn.functional.cross_entropy(outputs, batch["y"])
+
+    fit = fit_net(net, train, val, objective, accuracy, recipe, seed=0, workdir=tmp_path)
     assert net.seen == {0, 1}
     assert fit.best_monitor == max(h["val_monitor"] for h in fit.history) > 0.9
     positions, outputs = predict_net(fit.module, val, recipe, tmp_path)

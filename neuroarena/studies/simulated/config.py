@@ -27,13 +27,13 @@ class SimulationConfig(BaseModel):
 
     seed: int = Field(0, ge=0)
     n_subjects: int = Field(4, ge=1, le=99)
-    n_sessions: int = Field(2, ge=1, le=9)
+    n_sessions: int = Field(3, ge=1, le=9)
     n_channels: int = Field(63, ge=8, le=MAX_CHANNELS)
     sfreq: float = Field(250.0, ge=100.0, le=2000.0)
     n_categories: int = Field(20, ge=2, le=MAX_CATEGORIES)
     n_train_concepts: int = Field(120, ge=2)
     n_test_concepts: int = Field(40, ge=2)
-    train_repeats: int = Field(2, ge=1)
+    train_repeats: int = Field(1, ge=1)
     test_repeats: int = Field(6, ge=1)
     feature_dim: int = Field(16, ge=8, le=256)
     category_share: float = Field(0.5, ge=0.0, le=1.0)
@@ -76,7 +76,7 @@ class SimulationConfig(BaseModel):
 PRESETS: dict[str, dict[str, Any]] = {
     # For tests: small, fast (< 5 s to write) and with a strong signal.
     "tiny": dict(
-        n_subjects=2, n_sessions=2, n_channels=32, n_categories=4, n_train_concepts=160,
+        n_subjects=2, n_sessions=3, n_channels=32, n_categories=4, n_train_concepts=120,
         n_test_concepts=20, train_repeats=1, test_repeats=4, feature_dim=8, snr=3.0,
     ),
     # The README demo.

@@ -11,9 +11,10 @@ subject and session; not filtered). Scores use the post-stimulus samples:
 - retrieval: the average over repeats of each test stimulus is correlated with the
   template of every test stimulus; ``top1``/``top5`` = share of test stimuli whose
   own template ranks first / within the first five (chance 1/n_test, 5/n_test);
-- category: each single test trial is assigned the category whose prototype
-  template (features = the category component) correlates best;
-  ``balanced_accuracy`` (chance 1/n_categories).
+- category: every single trial of the session (the category task holds out whole
+  sessions, so every image was seen in the training sessions) is assigned the
+  category of the image whose template correlates best; ``balanced_accuracy``
+  (chance 1/n_categories).
 
 Scores are averaged over recordings.
 """
@@ -138,11 +139,9 @@ def _score_recording(study: "Simulated", recording: "Recording", l_freq: float, 
     templates = brain.expected_response(config, stimuli.features[test_index], model, subject_brain, state, times)
     ranks = _rank_of_own(_correlations(whiten(averages), whiten(templates)))
 
-    is_test = (events["split"] == "test").to_numpy()
-    category_features = np.sqrt(config.category_share) * stimuli.prototypes  # expected features per category
-    prototypes = brain.expected_response(config, category_features, model, subject_brain, state, times)
-    predicted = _correlations(whiten(windows[is_test]), whiten(prototypes)).argmax(axis=1)
-    truth = [stimuli.category_names.index(c) for c in events["category"][is_test]]
+    every_image = brain.expected_response(config, stimuli.features, model, subject_brain, state, times)
+    predicted = stimuli.category_index[_correlations(whiten(windows), whiten(every_image)).argmax(axis=1)]
+    truth = [stimuli.category_names.index(c) for c in events["category"]]
     return {
         "top1": float(np.mean(ranks < 1)), "top5": float(np.mean(ranks < 5)),
         "balanced_accuracy": float(balanced_accuracy_score(truth, predicted)),

@@ -44,6 +44,8 @@ class StimulusSet:
         with ``s = category_share``; each part is standard normal.
     prototypes : ndarray, shape (n_categories, feature_dim)
         The category component of the features.
+    individual : ndarray, shape (n_stimuli, feature_dim)
+        The stimulus' own component of the features (it sets the caption's attributes).
     """
 
     ids: tuple[str, ...]
@@ -53,6 +55,7 @@ class StimulusSet:
     splits: tuple[str, ...]
     features: np.ndarray
     prototypes: np.ndarray
+    individual: np.ndarray
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -79,11 +82,17 @@ def _balanced_categories(n_concepts: int, n_categories: int, rng: np.random.Gene
     return rng.permutation(np.arange(n_concepts) % n_categories)
 
 
-def _caption(category: str, individual: np.ndarray) -> str:
-    """A sentence from the category and attributes read off the individual features."""
+def caption_attributes(individual: np.ndarray) -> tuple[str, str, str]:
+    """Size, colour and texture read off a stimulus' individual features, shape (feature_dim >= 8,)."""
     size = SIZES[int(np.searchsorted([-0.43, 0.43], individual[0]))]  # standard-normal tertiles
     colour = COLOURS[int(np.argmax(individual[1:1 + len(COLOURS)]))]
     texture = TEXTURES[int(individual[1 + len(COLOURS)] > 0)]
+    return size, colour, texture
+
+
+def _caption(category: str, individual: np.ndarray) -> str:
+    """A sentence from the category and attributes read off the individual features."""
+    size, colour, texture = caption_attributes(individual)
     return f"a photo of a {size} {colour} {category} that is {texture}"
 
 
@@ -113,4 +122,5 @@ def make_stimuli(config: SimulationConfig) -> StimulusSet:
     return StimulusSet(
         ids=tuple(ids), category_index=category_index, category_names=names,
         captions=tuple(captions), splits=tuple(splits), features=features, prototypes=prototypes,
+        individual=individual,
     )

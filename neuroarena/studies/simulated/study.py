@@ -66,6 +66,24 @@ class Simulated(Study):
         table = make_stimuli(self.config).to_frame()
         return table[[f"f{i}" for i in range(self.config.feature_dim)]]
 
+    def stimuli(self) -> "pd.DataFrame":
+        """Every stimulus with its rendered image (``<root>/stimuli/<id>.png``, drawn on first use), category,
+        caption and split."""
+        from neuroarena.studies.simulated.images import write_images
+        from neuroarena.studies.simulated.stimuli import make_stimuli
+        from neuroarena.studies.simulated.writer import write_dataset
+
+        write_dataset(self.config, self.root)
+        stimuli = make_stimuli(self.config)
+        paths = write_images(stimuli, self.root / "stimuli")
+        table = stimuli.to_frame()[["category", "caption", "split"]]
+        return table.assign(image=[str(paths[s]) for s in table.index])[["image", "category", "caption", "split"]]
+
+    def preferred_embedder(self, source: str) -> str | None:
+        """The simulation's own spaces: its latent ``features`` for images (what the EEG encodes), the
+        offline sentence model ``minilm`` for captions."""
+        return {"image": "features", "caption": "minilm"}.get(source)
+
     def ceiling(self) -> dict[str, float]:
         """The oracle's scores with default settings, computed once with the dataset, cached in ``oracle.json``."""
         import json

@@ -9,11 +9,11 @@ from neuroarena.studies.simulated.config import SimulationConfig
 
 def test_presets():
     tiny = SimulationConfig.preset("tiny")
-    assert (tiny.n_subjects, tiny.n_sessions, tiny.n_channels, tiny.n_categories) == (2, 2, 32, 4)
-    assert tiny.n_trials == 160 * 1 + 20 * 4
+    assert (tiny.n_subjects, tiny.n_sessions, tiny.n_channels, tiny.n_categories) == (2, 3, 32, 4)
+    assert tiny.n_trials == 120 * 1 + 20 * 4
     default = SimulationConfig.preset("default")
     assert default == SimulationConfig()
-    assert (default.n_subjects, default.n_sessions, default.n_channels, default.n_categories) == (4, 2, 63, 20)
+    assert (default.n_subjects, default.n_sessions, default.n_channels, default.n_categories) == (4, 3, 63, 20)
     bench = SimulationConfig.preset("neuralbench")
     assert (bench.n_subjects, bench.n_sessions, bench.n_channels, bench.n_categories) == (8, 1, 22, 4)
     assert bench.soa - bench.soa_jitter > 1.0  # 1 s windows never overlap

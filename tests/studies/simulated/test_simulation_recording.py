@@ -42,7 +42,7 @@ def test_schedule_repeats_and_intervals():
     counts = Counter(stimuli.ids[i] for i in order)
     assert {counts[s] for s in stimuli.ids if s.startswith("test_")} == {4}
     assert {counts[s] for s in stimuli.ids if s.startswith("train_")} == {1}
-    assert len(order) == 160 + 20 * 4
+    assert len(order) == 120 + 20 * 4
     gaps = np.diff(onsets) / config.sfreq
     assert gaps.min() >= config.soa - config.soa_jitter - 1 / config.sfreq
     assert gaps.max() <= config.soa + config.soa_jitter + 1 / config.sfreq

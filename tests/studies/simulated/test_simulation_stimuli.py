@@ -11,13 +11,13 @@ def test_splits_are_disjoint_and_cover_every_category():
     stimuli = make_stimuli(config)
     train = [i for i, s in zip(stimuli.ids, stimuli.splits) if s == "train"]
     test = [i for i, s in zip(stimuli.ids, stimuli.splits) if s == "test"]
-    assert (len(train), len(test)) == (160, 20)
+    assert (len(train), len(test)) == (120, 20)
     assert train[3] == "train_0003" and test[7] == "test_0007"
     assert not set(train) & set(test)
-    assert np.bincount(stimuli.category_index[:160]).tolist() == [40, 40, 40, 40]
-    assert np.bincount(stimuli.category_index[160:]).tolist() == [5, 5, 5, 5]
+    assert np.bincount(stimuli.category_index[:120]).tolist() == [30, 30, 30, 30]
+    assert np.bincount(stimuli.category_index[120:]).tolist() == [5, 5, 5, 5]
     assert stimuli.category_names == ("animal", "food", "vehicle", "tool")
-    assert stimuli.features.shape == (180, 8)
+    assert stimuli.features.shape == (140, 8)
 
 
 def test_category_is_decodable_from_features():

@@ -20,13 +20,13 @@ def test_default_root_is_keyed_by_the_config(tmp_path, monkeypatch):
 def test_recordings_and_events(tiny_study):
     recordings = tiny_study.recordings()
     assert [(r.study, r.subject, r.session) for r in recordings] == [
-        ("Simulated", "01", "1"), ("Simulated", "01", "2"), ("Simulated", "02", "1"), ("Simulated", "02", "2"),
+        ("Simulated", s, k) for s in ("01", "02") for k in ("1", "2", "3")
     ]
     events = recordings[2].events()
     test_counts = events.loc[events["split"] == "test", "stimulus"].value_counts()
     assert len(test_counts) == 20 and set(test_counts) == {4}
     train_counts = events.loc[events["split"] == "train", "stimulus"].value_counts()
-    assert len(train_counts) == 160 and set(train_counts) == {1}
+    assert len(train_counts) == 120 and set(train_counts) == {1}
     assert not set(test_counts.index) & set(train_counts.index)
     stimuli = make_stimuli(tiny_study.config).to_frame()
     assert (events["category"].to_numpy() == stimuli.loc[events["stimulus"], "category"].to_numpy()).all()
@@ -34,9 +34,29 @@ def test_recordings_and_events(tiny_study):
 
 def test_stimulus_features_and_params(tiny_study):
     features = tiny_study.stimulus_features()
-    assert features.shape == (180, 8)
+    assert features.shape == (140, 8)
     assert list(features.columns) == [f"f{i}" for i in range(8)]
-    assert np.array_equal(features.loc["test_0002"].to_numpy(), make_stimuli(tiny_study.config).features[162])
+    assert np.array_equal(features.loc["test_0002"].to_numpy(), make_stimuli(tiny_study.config).features[122])
     params = tiny_study.params()
     assert params["name"] == "Simulated" and params["config"]["n_channels"] == 32
     assert Simulated.aliases == ("simulated",)
+
+
+def test_stimuli_have_rendered_images_and_captions(tiny_study):
+    from PIL import Image
+
+    stimuli = tiny_study.stimuli()
+    truth = make_stimuli(tiny_study.config)
+    assert list(stimuli.columns) == ["image", "category", "caption", "split"]
+    assert stimuli.index.tolist() == list(truth.ids)
+    assert stimuli["caption"].tolist() == list(truth.captions)
+    assert (stimuli["split"] == "test").sum() == 20
+    image = Image.open(stimuli.loc["test_0002", "image"])
+    assert image.size == (96, 96) and image.mode == "RGB"
+    pixels = np.asarray(image)
+    colour = truth.captions[122].split()[5]  # "a photo of a <size> <colour> ..."
+    from neuroarena.studies.simulated.images import RGB
+
+    assert (np.abs(pixels.astype(int) - RGB[colour]).sum(axis=2) < 3).sum() > 20  # the object has its colour
+    assert tiny_study.preferred_embedder("image") == "features"
+    assert tiny_study.preferred_embedder("caption") == "minilm"
