@@ -38,7 +38,8 @@ from neuroarena.models.registry import build_model
 from neuroarena.runner.api import prepare
 from neuroarena.training.data import WindowBatches, make_loader
 from neuroarena.training.fit import fit_net
-from neuroarena.training.losses import make_loss
+from neuroarena.tasks.config import ObjectiveConfig
+from neuroarena.training.objective import make_objective
 from neuroarena.training.recipe import Recipe
 
 DEFAULT_MODELS = ("eegnet", "shallow_fbcsp_net", "deep4net", "ctnet", "bdtcn", "atcnet", "eegconformer", "eegnex")
@@ -85,11 +86,9 @@ def neuroarena_seconds(name: str, store, n_classes: int, train: WindowBatches, v
     net = _net(name, store, n_classes, device)
     recipe = Recipe(max_epochs=1, batch_size=batch_size, limit_train_batches=steps, limit_eval_batches=1,
                     precision="bf16-mixed" if bf16 else "32-true")
-    loss = make_loss("cross_entropy")
+    objective = make_objective(ObjectiveConfig(loss="cross_entropy"), dim=n_classes, n_classes=n_classes,
+                               available_keys={"y", "subject"})
     labels = val.fields["y"].numpy()
-
-    def objective(outputs: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        return loss(outputs, batch["y"])
 
     def accuracy(outputs: np.ndarray, positions: np.ndarray) -> float:
         return float(np.mean(outputs.argmax(axis=1) == labels[positions]))

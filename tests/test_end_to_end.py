@@ -108,3 +108,33 @@ def test_same_seed_same_numbers(tmp_path, monkeypatch):
     assert first.training["history"] == second.training["history"]
     other = run_job(JobSpec(task="category", dataset="simulated-tiny", model="eegnet", seed=35, debug=True))
     assert other.training["history"] != first.training["history"]
+
+
+CAPTION_RUN = ["eeg", "caption", "--dataset", "simulated-tiny", "-m", "eegnet", "--seeds", "33", "--lr", "1e-3",
+               "--batch-size", "32", "--max-epochs", "15"]
+
+
+def test_caption_retrieval_beats_dummy_and_sits_below_the_image_reference(tmp_path):
+    result = _cli(tmp_path, *CAPTION_RUN)
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = _records(tmp_path).set_index("model")
+    assert set(records.index) == {"eegnet", "dummy"} and (records["status"] == "ok").all()
+    eegnet, dummy = records.loc["eegnet", "record"], records.loc["dummy", "record"]
+    assert eegnet["metrics"]["recall5"] > dummy["metrics"]["recall5"] + 0.1
+    assert eegnet["metrics"]["map"] > dummy["metrics"]["map"]
+    # the simulation's captions are embedded by the offline sentence model; its images by the true features
+    assert eegnet["data"]["spaces"]["target"]["name"] == "minilm"
+    assert eegnet["data"]["spaces"]["reference"] == {"name": "features", "hash": "features", "zero_shot": False}
+    reference = eegnet["analyses"]["image_reference"]
+    assert reference["method"] == "ridge"
+    assert reference["metrics"]["recall5"] > eegnet["metrics"]["recall5"]
+    assert eegnet["ceiling"] == reference["metrics"]["recall5"]
+    analyses = eegnet["analyses"]
+    assert set(analyses["per_subject"]) == {"01", "02"}
+    assert 0 <= analyses["bertscore"]["share_above"] <= 1 and analyses["clipscore"]["auc"] > 0.6
+    assert set(analyses["map_per_class"]) == {"animal", "food", "vehicle", "tool"}
+    assert eegnet["training"]["objective"] == {"terms": ["clip", "category_ce"], "weights": [1.0, 0.2]}
+    # whole sessions: one per subject to test, one to validate, the third to train; all show every image
+    split = eegnet["data"]["split"]
+    assert split["sizes"] == {"train": 400, "val": 400, "test": 400}
+    assert split["shared"]["train/test"]["subject+session"] == 0 and split["shared"]["train/test"]["stimulus"] == 140

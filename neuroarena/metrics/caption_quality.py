@@ -79,6 +79,10 @@ def bertscore_f1(candidates: list[str], references: list[str], model_path: str |
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from bert_score import score
 
+    from neuroarena.targets.embedders.locate import quiet_transformers
+
+    quiet_transformers()
+
     rescale = baseline_path is not None
     with warnings.catch_warnings():
         # bert-score wraps the read-only baseline row in a tensor it never writes to

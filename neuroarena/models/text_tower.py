@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from neuroarena.errors import NeuroarenaError
+from neuroarena.targets.embedders.locate import quiet_transformers
 
 Adaptation = Literal["frozen", "last_layers", "adapters", "lora"]
 ADAPTATIONS: tuple[str, ...] = ("frozen", "last_layers", "adapters", "lora")
@@ -96,6 +97,7 @@ def _load(source: str | Path) -> tuple[nn.Module, Any, bool]:
     if (isinstance(source, Path) or Path(source).is_absolute()) and not Path(source).is_dir():
         raise NeuroarenaError("no such text encoder folder", path=source, fix=fix)
     try:
+        quiet_transformers()
         config = AutoConfig.from_pretrained(str(source), local_files_only=True)
         is_clip = config.model_type in _CLIP_TYPES
         if config.model_type == "clip":  # a whole CLIP model: its text tower, projected to the shared space

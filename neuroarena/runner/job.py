@@ -51,8 +51,9 @@ class JobSpec:
         task = load_task(self.task)
         if self.text_adaptation is None:
             return task
-        target = task.target.model_copy(update={"text_adaptation": {"method": self.text_adaptation}})
-        return TaskConfig.model_validate({**task.model_dump(), "target": target.model_dump()})
+        data = task.model_dump()
+        data["target"]["text_adaptation"] = {"method": self.text_adaptation}
+        return TaskConfig.model_validate(data)
 
     def recipe(self, task: TaskConfig) -> Recipe:
         """The task's recipe with the model's documented exception, ``--debug`` and user overrides applied."""

@@ -96,8 +96,13 @@ class DecoderModule(L.LightningModule):
         return batch["positions"], self(batch["X"], batch["subject"]).float()
 
     def configure_optimizers(self):
-        params = [p for p in self.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(params, lr=self.recipe.lr, weight_decay=self.recipe.weight_decay)
+        """AdamW with the recipe's weight decay on the net (and trainable target encoder); none on the
+        objective's own parameters (a learnt temperature or bias must not be pulled towards 0)."""
+        own = {id(p) for p in self.objective.parameters()} if isinstance(self.objective, torch.nn.Module) else set()
+        trainable = [p for p in self.parameters() if p.requires_grad]
+        groups = [{"params": [p for p in trainable if id(p) not in own], "weight_decay": self.recipe.weight_decay},
+                  {"params": [p for p in trainable if id(p) in own], "weight_decay": 0.0}]
+        optimizer = torch.optim.AdamW([g for g in groups if g["params"]], lr=self.recipe.lr)
         schedule = torch.optim.lr_scheduler.LambdaLR(
             optimizer,
             lambda step: warmup_cosine(step, self.total_steps, self.recipe.warmup_fraction),

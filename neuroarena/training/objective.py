@@ -49,14 +49,15 @@ class Temperature(nn.Module):
     initial : float
         The (initial) temperature; a learnable one must be at least ``1 / MAX_LOGIT_SCALE``.
     learnable : bool
-        Learn ``log_scale`` (initialised to ``-log(initial)``); ``1/exp(min(log_scale, log 100))`` is used.
+        Learn ``log_scale`` (initialised to ``-log(initial)``); the temperature is
+        ``1 / exp(min(log_scale, log 100))``, so above the cap it stays 0.01 and ``log_scale`` gets no gradient.
     """
 
     def __init__(self, initial: float, learnable: bool):
         super().__init__()
         if not initial > 0 or (learnable and 1 / initial > MAX_LOGIT_SCALE):
-            low = f"{1 / MAX_LOGIT_SCALE:g}" if learnable else "0"
-            raise NeuroarenaError(f"temperature must be above {low} here, got {initial!r}",
+            need = f"at least {1 / MAX_LOGIT_SCALE:g} when learnable" if learnable else "positive"
+            raise NeuroarenaError(f"temperature must be {need}, got {initial!r}",
                                   fix="set a temperature such as 0.07")
         self.initial = initial
         log_scale = nn.Parameter(torch.tensor(-math.log(initial))) if learnable else None

@@ -1,6 +1,7 @@
 """The Lightning recipe on in-memory windows: learning, best checkpoint, subject-aware nets."""
 import numpy as np
 import torch
+import pytest
 
 from neuroarena.training.data import WindowBatches, make_loader
 from neuroarena.training.fit import fit_net, predict_net
@@ -72,3 +73,27 @@ def test_fit_learns_and_keeps_the_best_checkpoint(tmp_path):
     assert fit.best_monitor == max(h["val_monitor"] for h in fit.history) > 0.9
     positions, outputs = predict_net(fit.module, val, recipe, tmp_path)
     assert accuracy(outputs, positions) == fit.best_monitor
+
+
+def test_objective_parameters_train_without_weight_decay():
+    from neuroarena.training.module import DecoderModule
+    from neuroarena.training.objective import Objective
+
+    net = torch.nn.Linear(4, 3)
+    objective = Objective([("clip", 1.0, {"learnable_temperature": True, "mask_repeats": False})], dim=3)
+    module = DecoderModule(net, objective, Recipe(weight_decay=0.05), total_steps=10, monitor_fn=lambda o, p: 0.0)
+    optimizer = module.configure_optimizers()["optimizer"]
+    decay = {g["weight_decay"]: {id(p) for p in g["params"]} for g in optimizer.param_groups}
+    assert decay[0.05] == {id(p) for p in net.parameters()}
+    assert decay[0.0] == {id(p) for p in objective.parameters()} and len(decay[0.0]) == 1
+
+
+def test_batches_carry_extra_fields():
+    X, y, subjects = _data(6)
+    teacher = np.arange(12, dtype=np.float32).reshape(6, 2)
+    batches = WindowBatches(ArraySource(X), np.arange(6), y, subjects, extras={"teacher": teacher})
+    batch = batches[[5, 2]]
+    assert set(batch) == {"X", "positions", "y", "subject", "teacher"}
+    np.testing.assert_array_equal(batch["teacher"].numpy(), teacher[[2, 5]])
+    with pytest.raises(ValueError, match="6 windows but 5 values of 'label'"):
+        WindowBatches(ArraySource(X), np.arange(6), y, subjects, extras={"label": np.zeros(5)})

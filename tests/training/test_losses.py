@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.training.losses import clip_loss, make_loss
+from neuroarena.training.contrastive import clip_loss
+from neuroarena.training.losses import mse_loss
 
 PRED = np.array([[1.0, 0.0, 2.0], [0.5, -1.0, 0.0], [0.0, 3.0, 1.0], [-2.0, 0.5, 0.5]])
 TARGET = np.array([[0.8, 0.1, 1.5], [1.0, -0.5, 0.3], [-0.2, 2.0, 0.0], [-1.0, -1.0, 1.0]])
@@ -66,16 +67,7 @@ def test_clip_loss_refuses_bad_input():
         clip_loss(torch.ones(4, 3), torch.ones(4, 3), normalize="l1")
 
 
-def test_make_loss():
-    logits, labels = torch.tensor([[2.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 0])
-    expected = -(np.log(np.exp(2) / (np.exp(2) + 1)) + np.log(1 / (1 + np.e))) / 2
-    assert make_loss("cross_entropy")(logits, labels).item() == pytest.approx(expected)
-    assert make_loss("mse")(torch.tensor([[1.0, 2.0]]), torch.tensor([[0.0, 0.0]], dtype=torch.float64)).item() == 2.5
-    clip = make_loss("clip", temperature=1.0, symmetric=False)
-    assert clip(torch.tensor(PRED), torch.tensor(TARGET)).item() == pytest.approx(numpy_clip(PRED, TARGET, 1.0, False))
-    with pytest.raises(NeuroarenaError, match="unknown loss 'clipp'.*did you mean 'clip'"):
-        make_loss("clipp")
-    with pytest.raises(NeuroarenaError, match=r"loss 'clip' does not take parameters \['temp'\]"):
-        make_loss("clip", temp=0.1)
+def test_mse_loss():
+    assert mse_loss(torch.tensor([[1.0, 2.0]]), torch.tensor([[0.0, 0.0]], dtype=torch.float64)).item() == 2.5
     with pytest.raises(NeuroarenaError, match=r"same shape .* got \(2, 1\) and \(2,\)"):
-        make_loss("mse")(torch.zeros(2, 1), torch.zeros(2))
+        mse_loss(torch.zeros(2, 1), torch.zeros(2))

@@ -90,7 +90,7 @@ def test_learnable_temperature_gets_the_hand_derived_gradient_and_is_capped():
     capped.backward()
     assert capped.item() == pytest.approx(infonce_loops(PRED, CAPTIONS, 0.01, False), rel=1e-5)
     assert log_scale.grad.item() == 0.0
-    with pytest.raises(NeuroarenaError, match="temperature must be above 0.01"):
+    with pytest.raises(NeuroarenaError, match="temperature must be at least 0.01 when learnable"):
         one_term("clip", temperature=0.005, learnable_temperature=True)
 
 

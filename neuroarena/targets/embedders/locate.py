@@ -64,6 +64,13 @@ def model_location(model: str) -> Path | str:
     return model
 
 
+def quiet_transformers() -> None:
+    """Turn off transformers' per-load progress bars (a job loads models without a terminal to draw on)."""
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+
+
 def from_pretrained(load: Callable[..., T], model: str, revision: str, **kwargs) -> T:
     """Call ``load(location, ...)`` (a ``from_pretrained``-like loader) without waiting on the network.
 
@@ -82,6 +89,7 @@ def from_pretrained(load: Callable[..., T], model: str, revision: str, **kwargs)
         The model is neither a local folder nor in the HuggingFace cache (and the hub cannot be
         used); the message says what to download and how.
     """
+    quiet_transformers()
     location = model_location(model)
     if isinstance(location, Path):
         return load(str(location), local_files_only=True, **kwargs)

@@ -1,0 +1,80 @@
+"""Targets of a split: category labels and teacher embeddings beside the targets, per-subject scores."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neuroarena.runner.job import JobSpec
+from neuroarena.runner.stimulus_spaces import job_spaces, target_embedder
+from neuroarena.runner.targets import make_targets
+from neuroarena.splits.base import Split
+from neuroarena.studies.registry import get_study
+from neuroarena.tasks.config import load_task
+
+
+def _metadata() -> pd.DataFrame:
+    # two subjects; stimuli a, b (category x) and c (category y); test shows a twice for subject 1
+    rows = [("1", "a", "x"), ("1", "b", "x"), ("1", "c", "y"), ("2", "a", "x"), ("2", "c", "y"),
+            ("1", "a", "x"), ("1", "c", "y"), ("2", "b", "x"), ("1", "a", "x")]
+    frame = pd.DataFrame(rows, columns=["subject", "stimulus", "category"])
+    return frame.assign(window=np.arange(len(frame)))
+
+
+TABLE = pd.DataFrame([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]], index=["a", "b", "c"])
+TEACHER = pd.DataFrame([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 3.0]], index=["a", "b", "c"])
+SPLIT = Split(train=np.array([0, 1, 2, 3, 4]), val=np.array([7]), test=np.array([5, 6, 8]))
+
+
+def test_embedding_targets_carry_labels_rows_and_teacher():
+    targets = make_targets(load_task("caption"), _metadata(), SPLIT, TABLE, "store", reference_table=TEACHER)
+    assert targets.kind == "embedding" and targets.n_outputs == 2 and targets.categories == ["x", "y"]
+    np.testing.assert_array_equal(targets.y["test"], [[1, 0], [-1, 0], [1, 0]])
+    extras = targets.extras["test"]
+    assert extras["label"].tolist() == [0, 1, 0]
+    assert extras["stimulus"].tolist() == [0, 2, 0]  # rows of the target table
+    np.testing.assert_array_equal(extras["teacher"], [[1, 0, 0], [0, 0, 3], [1, 0, 0]])
+    assert targets.subject["train"].tolist() == [0, 0, 0, 1, 1]
+
+
+def test_scores_per_subject_average_repeats_within_the_subject():
+    targets = make_targets(load_task("caption"), _metadata(), SPLIT, TABLE, "store")
+    positions = np.arange(3)
+    # test windows (all subject 1): a, c, a; predictions point at a, at b, at c
+    outputs = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.1]], dtype=np.float32)
+    pooled = targets.score("test", ["recall1"], outputs, positions)
+    # a's two predictions average to (0, 0.05): closest candidate among {a, c} by cosine is neither
+    # strictly; c's prediction (0, 1) is orthogonal to both candidates: ties count against the query
+    assert pooled["recall1"] == 0.0
+    per_subject = targets.score_per_subject("test", ["recall1"], outputs[[0, 1]], positions[[0, 1]])
+    assert per_subject == {"1": {"recall1": 0.5}}  # a alone is retrieved, c (tie) is not
+
+
+def test_classification_targets_have_no_extras():
+    targets = make_targets(load_task("category"), _metadata(), SPLIT, None, "store")
+    assert targets.kind == "classification" and targets.classes == ["x", "y"] and targets.extras == {}
+    assert targets.y["test"].tolist() == [0, 1, 0]
+
+
+def test_the_simulation_uses_its_own_spaces_unless_an_embedder_is_named():
+    study, caption = get_study("simulated-tiny"), load_task("caption")
+    assert target_embedder(caption, study) == "minilm"
+    assert target_embedder(caption, study, "clip-text") == "clip-text"
+    assert target_embedder(load_task("image"), study) == "features"
+    spaces = job_spaces(caption, study)
+    assert spaces["reference"] == {"name": "features", "hash": "features", "zero_shot": False}
+    assert job_spaces(load_task("category"), study) == {}
+    # the embedder is part of a job's key
+    spec = JobSpec(task="image", dataset="simulated-tiny", model="eegnet", seed=1)
+    task = load_task("image")
+    keys = {spec.key(task, study.params(), job_spaces(task, study, name)).config_hash
+            for name in (None, "efficientnet-lite0")}
+    assert len(keys) == 2
+
+
+def test_text_adaptation_needs_caption_targets():
+    spec = JobSpec(task="caption", dataset="simulated-tiny", model="eegnet", seed=1, text_adaptation="lora")
+    assert spec.task_config().target.text_adaptation.method == "lora"
+    with pytest.raises(Exception, match="caption embedding targets only"):
+        JobSpec(task="image", dataset="simulated-tiny", model="eegnet", seed=1,
+                text_adaptation="lora").task_config()
