@@ -111,7 +111,7 @@ def test_same_seed_same_numbers(tmp_path, monkeypatch):
 
 
 CAPTION_RUN = ["eeg", "caption", "--dataset", "simulated-tiny", "-m", "eegnet", "--seeds", "33", "--lr", "1e-3",
-               "--batch-size", "32", "--max-epochs", "15"]
+               "--batch-size", "32", "--max-epochs", "40"]
 
 
 def test_caption_retrieval_beats_dummy_and_sits_below_the_image_reference(tmp_path):

@@ -5,7 +5,7 @@ import torch
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.models import build_model, get_model
-from neuroarena.training.losses import clip_loss
+from neuroarena.training.contrastive import clip_loss
 
 NETS = ["eegnet", "shallow_fbcsp_net", "ctnet", "chance"]
 

@@ -10,7 +10,7 @@ from neuroarena.errors import NeuroarenaError
 from neuroarena.models import build_model, get_model
 from neuroarena.models.registry import MODEL_SPECS
 from neuroarena.runner.job import JobSpec, run_job
-from neuroarena.training.losses import clip_loss
+from neuroarena.training.contrastive import clip_loss
 
 CLASSIC = [spec.name for spec in MODEL_SPECS if spec.family == "classic"]
 NEW = ["deep4net", "bdtcn", "atcnet", "eegconformer", "eegnex", "signal_jepa", "simpleconv_time_agg"]
