@@ -113,7 +113,8 @@ def _print_leaderboard(table, title: str) -> None:
         out.add_row(r["task"], r["dataset"], r["model"], r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
                     f"{fmt(r['ci_low'])}–{fmt(r['ci_high'])}", str(r["n_seeds"]), fmt(r["normalized"]),
                     f"{r['rank']:g}", fmt(r["ceiling"]))
-    Console().print(out)
+    console = Console()
+    Console(width=max(console.width, 150)).print(out)
 
 
 def _eeg(args: argparse.Namespace) -> None:

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 CLASSIFICATION_ITEM_METRICS = ("balanced_accuracy", "f1_macro")
-RETRIEVAL_ITEM_METRICS = {"top1": 1, "top5": 5}
+# full-set retrieval: instance-level Recall@K is Top-K of the caption among the captions (same ranks)
+RETRIEVAL_ITEM_METRICS = {"top1": 1, "top5": 5, "recall1": 1, "recall3": 3, "recall5": 5}
 # metrics that are a sum of per-item contributions, so a paired sign-flip test applies
-DECOMPOSABLE_METRICS = ("balanced_accuracy", "top1", "top5")
+DECOMPOSABLE_METRICS = ("balanced_accuracy", *RETRIEVAL_ITEM_METRICS)
 EXACT_SIGN_FLIP_MAX_ITEMS = 12
 _CHUNK_ELEMENTS = 2_000_000
 
