@@ -135,8 +135,10 @@ def _caption_encoder(task: TaskConfig, targets: TaskTargets, captions, embedder:
     if embedder == "features":
         raise NeuroarenaError("text adaptation needs a text model as the caption embedder, not 'features'",
                               fix="pass --embedder minilm (or clip-text) with --text-adaptation")
+    from neuroarena.targets.embedders.locate import model_location
+
     config = resolve_embedder(embedder)
-    tower = TextTower(config.model, adaptation.method, **adaptation.params)
+    tower = TextTower(model_location(config.model), adaptation.method, **adaptation.params)
     texts = captions.reindex(targets.embeddings.ids).fillna("").astype(str).tolist()
     if not all(texts):
         raise NeuroarenaError("some stimuli have no caption for the text encoder to embed",
