@@ -15,7 +15,8 @@ Measures, on the simulated dataset sized like NeuralBench's debug benchmark (8 s
 - the window store's size against the same windows in float32.
 
 The raw simulated recordings are written before anything is timed: they stand in for a downloaded
-dataset. NeuralBench 0.4's figures for the debug run are quoted from its published measurement on a
+dataset. This dataset has one session per subject, so the debug runs use the ``category`` task with the
+study's own train/test split (a copy of the task file with ``split: predefined``), as NeuralBench's does. NeuralBench 0.4's figures for the debug run are quoted from its published measurement on a
 shared 2-core machine (32 s cold, 12.7 s warm, 0.8 GB peak); it cannot run offline here.
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 
 NEURALBENCH_QUOTED = {"cold_s": 32.0, "warm_s": 12.7, "peak_mb": 800.0, "help_s": 8.3, "help_mb": 685.0}
 NEUROARENA = [sys.executable, "-m", "neuroarena"]
+CATEGORY_PREDEFINED = Path(__file__).resolve().parents[1] / "neuroarena" / "tasks" / "category.yaml"
 
 
 def measure(cmd: list[str], env: dict | None = None) -> tuple[float, float, int]:
@@ -127,7 +129,10 @@ def main() -> None:
         home = Path(tmp) / "home"
         env = {"NEUROARENA_HOME": str(home)}
         measure([sys.executable, "-c", PREPARE_ONLY, "8", "write"], env)  # the "download"
-        debug = NEUROARENA + ["eeg", "category", "--dataset", "simulated-neuralbench", "--debug", "-m", "eegnet"]
+        task = Path(tmp) / "category-predefined.yaml"
+        task.write_text(CATEGORY_PREDEFINED.read_text().replace(
+            "name: by_session\n  params: {val: 1, test: 1}", "name: predefined\n  params: {val_fraction: 0.2, seed: 0}"))
+        debug = NEUROARENA + ["eeg", str(task), "--dataset", "simulated-neuralbench", "--debug", "-m", "eegnet"]
         cold_s, cold_mb, code = measure(debug, env)
         assert code == 0, "cold debug run failed"
         shutil.rmtree(home / "results")

@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="at most N Slurm jobs of the array run at once (default: 64)")
     eeg.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
 
-    from neuroarena.challenges.track1 import add_score_parser
+    from neuroarena.challenges.commands import add_score_parser
 
     add_score_parser(sub)
 
@@ -190,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from neuroarena.runner.home import use_home
 
         use_home(home)
-        from neuroarena.challenges.track1 import run_score
+        from neuroarena.challenges.commands import run_score
 
         {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args),
          "score": lambda: run_score(args)}[args.command]()

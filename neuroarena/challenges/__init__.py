@@ -1,4 +1,5 @@
 """Competition scorers: each turns a submission file into the competition's scores.
 
-Scorer modules import only numpy at top level, so that the command line starts fast.
+The ``score`` command's arguments live in :mod:`neuroarena.challenges.commands`, which imports nothing
+heavy, so that the command line starts fast.
 """

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.home import cache_dir, results_dir
+from neuroarena.home import results_dir
 from neuroarena.metrics.normalized import REFERENCE_MODEL
 from neuroarena.runner.home import use_home
 from neuroarena.runner.job import JobSpec, open_store

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from neuroarena.challenges.track1 import add_score_parser, run_score, score_track1
+from neuroarena.challenges.commands import add_score_parser, run_score
+from neuroarena.challenges.track1 import score_track1
 from neuroarena.errors import NeuroarenaError
 
 TARGETS = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])

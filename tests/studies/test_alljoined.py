@@ -14,7 +14,7 @@ from neuroarena.studies.alljoined_16m import Xu2025Alljoined
 from neuroarena.studies.base import EVENT_COLUMNS, STIMULUS_COLUMNS
 from neuroarena.studies.registry import get_study
 from things_fixtures import (
-    ALLJOINED1_EPOCHS, ALLJOINED1_TIMES, FLEX2_EEG, FLEX2_SECONDS, alljoined1_epoch, flex2_signal, write_alljoined1,
+    ALLJOINED1_TIMES, FLEX2_EEG, FLEX2_SECONDS, alljoined1_epoch, flex2_signal, write_alljoined1,
     write_alljoined16m,
 )
 
