@@ -14,14 +14,15 @@ the query, irrelevant candidates before relevant ones. The rank of the first rel
 candidate is therefore the number of irrelevant candidates whose similarity is greater
 than or equal to the best relevant one; with one relevant candidate this is the rank of
 ``full_set_ranks`` (the number of other candidates scoring >= the true one). A hit at K
-means rank < K; instance-level average precision is ``1 / (rank + 1)``.
+means rank < K, so instance-level Recall@K is :func:`~neuroarena.metrics.retrieval.full_set_topk`;
+instance-level average precision is ``1 / (rank + 1)``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.metrics.retrieval import _check_k, _unit_rows, average_by_stimulus, full_set_ranks, full_set_topk
+from neuroarena.metrics.retrieval import _check_k, _unit_rows, average_by_stimulus, full_set_ranks
 
 
 def first_relevant_rank(similarity: np.ndarray, relevant: np.ndarray) -> np.ndarray:
@@ -79,25 +80,6 @@ def _check_relevance(similarity: np.ndarray, relevant: np.ndarray) -> tuple[np.n
             fix="give every query at least one relevant candidate",
         )
     return similarity, relevant
-
-
-def caption_recall(pred: np.ndarray, stimulus: np.ndarray, candidate_ids: np.ndarray,
-                   candidate_emb: np.ndarray, k: int) -> float:
-    """Instance-level Recall@K: share of test stimuli whose own caption is among the top K.
-
-    Parameters
-    ----------
-    pred : ndarray, shape (n, d)
-        Predicted caption embedding of each test window.
-    stimulus : ndarray, shape (n,)
-        Stimulus id of each window; each must be among ``candidate_ids``.
-    candidate_ids : ndarray, shape (m,)
-        Distinct stimulus id of each candidate caption.
-    candidate_emb : ndarray, shape (m, d)
-        Embedding of each candidate caption.
-    k : int
-    """
-    return full_set_topk(pred, stimulus, candidate_ids, candidate_emb, k)
 
 
 def caption_map(pred: np.ndarray, stimulus: np.ndarray, candidate_ids: np.ndarray,

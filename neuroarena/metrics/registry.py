@@ -7,7 +7,7 @@ from typing import Any, Callable, Literal
 import numpy as np
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.metrics.caption import caption_map, caption_recall, class_map, class_recall
+from neuroarena.metrics.caption import caption_map, class_map, class_recall
 from neuroarena.metrics.classification import accuracy, balanced_accuracy, f1_macro
 from neuroarena.metrics.retrieval import batch_topk, full_set_topk
 
@@ -87,7 +87,7 @@ def _caption(name: str, k: int | None, class_aware: bool) -> MetricInfo:
             if k is None:
                 return class_map(inputs.pred, *args, category=inputs.category)
             return class_recall(inputs.pred, *args, k, category=inputs.category)
-        return caption_map(inputs.pred, *args) if k is None else caption_recall(inputs.pred, *args, k)
+        return caption_map(inputs.pred, *args) if k is None else full_set_topk(inputs.pred, *args, k)
 
     return MetricInfo(compute, higher_is_better=True, perfect=1.0, kind="retrieval")
 

@@ -94,18 +94,12 @@ def open_store(spec: JobSpec, task: TaskConfig, progress: bool = False):
     return study, build_store(study, spec.prepare_config(task), cache_dir(), progress=progress)
 
 
-def _tables(task: TaskConfig, study, spaces: dict[str, dict]) -> dict[str, "pd.DataFrame"]:
+def _tables(task: TaskConfig, study, spaces: dict[str, dict], stimuli) -> dict[str, "pd.DataFrame"]:
     """The stimulus tables of the job's embedding spaces (see :func:`~neuroarena.runner.stimulus_spaces.job_spaces`)."""
     from neuroarena.runner.stimulus_spaces import embedding_table
 
     sources = {"target": task.target.source, "reference": "image"}
-    return {role: embedding_table(study, space["name"], sources[role]) for role, space in spaces.items()}
-
-
-def _captions(study) -> "pd.Series | None":
-    """Caption of each stimulus id of ``study`` (None when the study lists no stimuli)."""
-    stimuli = study.stimuli()
-    return None if stimuli is None else stimuli["caption"]
+    return {role: embedding_table(study, space["name"], sources[role], stimuli) for role, space in spaces.items()}
 
 
 def _data_params(model_spec, targets: TaskTargets) -> dict[str, Any]:
@@ -228,7 +222,9 @@ def run_job(spec: JobSpec) -> ResultRecord:
             study_params = study.params()
             spaces = job_spaces(task, study, spec.embedder)
             key = spec.key(task, study_params, spaces)
-            tables = _tables(task, study, spaces)
+            needs_stimuli = task.target.source == "caption" or any(s["name"] != "features" for s in spaces.values())
+            stimuli = study.stimuli() if spaces and needs_stimuli else None
+            tables = _tables(task, study, spaces, stimuli)
             recipe = spec.recipe(task)
             metadata = store.metadata
             splitter = make_splitter(task.split.name, **task.split.params)
@@ -237,7 +233,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
             audit.check(str(store.root))
             targets = make_targets(task, metadata, split, tables.get("target"), str(store.root),
                                    reference_table=tables.get("reference"))
-            captions = _captions(study) if task.target.source == "caption" else None
+            captions = stimuli["caption"] if stimuli is not None and task.target.source == "caption" else None
             encoder = _caption_encoder(task, targets, captions, spaces.get("target", {}).get("name", ""))
             model_spec = get_model(spec.model)
             L.seed_everything(spec.seed, verbose=False)

@@ -53,11 +53,13 @@ def job_spaces(task: "TaskConfig", study: "Study", override: str | None = None) 
     return spaces
 
 
-def embedding_table(study: "Study", name: str, source: str, progress: bool = False) -> "pd.DataFrame":
+def embedding_table(study: "Study", name: str, source: str, stimuli: "pd.DataFrame | None" = None,
+                    progress: bool = False) -> "pd.DataFrame":
     """Every stimulus of ``study`` embedded by ``name``, shape (n_stimuli, dim), indexed by stimulus id.
 
     ``features`` is the study's own feature table; any other name goes through
-    :func:`neuroarena.targets.embedders.embed_stimuli` (cached by content).
+    :func:`neuroarena.targets.embedders.embed_stimuli` (cached by content) on ``stimuli``
+    (default ``study.stimuli()``).
     """
     if name == FEATURES:
         table = study.stimulus_features()
@@ -71,7 +73,7 @@ def embedding_table(study: "Study", name: str, source: str, progress: bool = Fal
     if config.source != source:
         raise NeuroarenaError(f"embedder {name!r} embeds {config.source}s but the task's targets are {source}s",
                               fix=f"choose an embedder of {source}s with --embedder")
-    stimuli = study.stimuli()
+    stimuli = study.stimuli() if stimuli is None else stimuli
     if stimuli is None:
         raise NeuroarenaError(f"study {study.name} lists no stimuli to embed", path=study.root,
                               fix="use a study with a stimulus set, or --embedder features")

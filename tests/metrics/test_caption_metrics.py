@@ -5,11 +5,11 @@ import pytest
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.metrics.caption import (
-    average_precision, caption_map, caption_recall, class_average_precision, class_map, class_recall,
+    average_precision, caption_map, class_average_precision, class_map, class_recall,
     first_relevant_rank, map_per_class, retrieved_top1,
 )
 from neuroarena.metrics.registry import compute_metrics
-from neuroarena.metrics.retrieval import full_set_ranks
+from neuroarena.metrics.retrieval import full_set_ranks, full_set_topk
 
 # Five captions: a, b animals, c, d tools, e food.
 CAPTION_IDS = np.array(["a", "b", "c", "d", "e"])
@@ -38,7 +38,7 @@ def test_instance_ranks_follow_full_set_ranks():
 
 @pytest.mark.parametrize(("k", "expected"), [(1, 2 / 5), (3, 4 / 5), (5, 1.0)])
 def test_instance_recall(k, expected):
-    assert caption_recall(PRED, STIMULUS, CAPTION_IDS, CAPTION_EMB, k) == pytest.approx(expected)
+    assert full_set_topk(PRED, STIMULUS, CAPTION_IDS, CAPTION_EMB, k) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize(("k", "expected"), [(1, 3 / 5), (3, 4 / 5), (4, 1.0), (5, 1.0)])
