@@ -256,7 +256,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
                                                               spaces["reference"]["zero_shot"])
                 if ceiling is None:
                     ceiling = analyses["image_reference"]["metrics"].get(task.primary_metric)
-            if encoder is not None:
+            if encoder is not None and model_spec.trainable:  # the text encoder trains with the net
                 n_trainable += int(encoder.tower.n_trainable())
             details = dict(
                 primary_metric=task.primary_metric, ceiling=ceiling,
