@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
 
     add_score_parser(sub)
 
+    doctor = sub.add_parser("doctor", help="check what a run needs: torch and torchaudio, GPU, chromium, home, disk",
+                            description="Check the installation and the machine; one line per check, a fix for "
+                                        "each problem; exit code 1 when there is a problem.")
+    doctor.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
+
     report = sub.add_parser("report", help="print the leaderboard and write markdown and CSV")
     report.add_argument("--out", help="folder for leaderboard.md/.csv (default: <home>/results/report)")
     report.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
@@ -180,6 +185,18 @@ def _report(args: argparse.Namespace) -> None:
     Console(stderr=True).print("written: " + ", ".join(str(p) for p in paths.values()))
 
 
+def _doctor() -> None:
+    from neuroarena.doctor import run_checks
+    from neuroarena.home import neuroarena_home
+
+    checks = run_checks(neuroarena_home())
+    for check in checks:
+        print(check.line())
+    problems = sum(not check.ok for check in checks)
+    if problems:
+        raise SystemExit(f"{problems} problem(s): apply the fixes above, then run `neuroarena doctor` again")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``neuroarena`` console script."""
     args = _parser().parse_args(argv)
@@ -193,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from neuroarena.challenges.commands import run_score
 
         {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args),
+         "doctor": _doctor,
          "score": lambda: run_score(args)}[args.command]()
     except NeuroarenaError as err:
         print(f"error: {err}", file=sys.stderr)

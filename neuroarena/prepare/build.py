@@ -19,13 +19,25 @@ from neuroarena.prepare.store import (
     FORMAT_VERSION, MANIFEST_NAME, RECORDING_COLUMNS, WindowStore, column_kinds, file_sha256,
     write_metadata_tsv,
 )
-from neuroarena.prepare.windows import extract_windows
+from neuroarena.prepare.windows import epoch_windows, extract_windows
 from neuroarena.studies.base import Recording, Study
 
 
+def store_config(study: Study, config: PrepareConfig) -> tuple[PrepareConfig, list[str]]:
+    """The preprocessing a store of ``study`` applies: ``config``, adapted to a release published as epochs
+    (:func:`~neuroarena.prepare.adapt.adapt_to_epochs`), and a sentence per change."""
+    release = study.epoched()
+    if release is None:
+        return config, []
+    from neuroarena.prepare.adapt import adapt_to_epochs
+
+    return adapt_to_epochs(config, release)
+
+
 def store_key(study: Study, config: PrepareConfig) -> str:
-    """Hash of everything that shapes a store: the study's parameters and the prepare config."""
-    return stable_hash({"study": study.params(), "prepare": config.model_dump(mode="json")})
+    """Hash of everything that shapes a store: the study's parameters and the preprocessing it applies."""
+    applied, _ = store_config(study, config)
+    return stable_hash({"study": study.params(), "prepare": applied.model_dump(mode="json")})
 
 
 def store_root(study: Study, config: PrepareConfig, cache_root: str | Path) -> Path:
@@ -40,7 +52,9 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
     Recordings are processed one at a time (at most one in memory). Each shard's
     ``.npy`` and ``.tsv`` are written atomically, then its sidecar; a shard whose sidecar
     exists and whose checksum matches is reused, so a killed build resumes where it
-    stopped. The manifest is written last.
+    stopped. The manifest is written last; it records the preprocessing applied (adapted to
+    an epoched release), the changes made to the requested one, and the recordings the study
+    skipped.
 
     Parameters
     ----------
@@ -66,6 +80,8 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
     root = store_root(study, config, cache_root)
     if (root / MANIFEST_NAME).is_file():
         return WindowStore.open(root)
+    requested = config
+    config, adapted = store_config(study, config)
     recordings = study.recordings()
     if not recordings:
         raise NeuroarenaError(f"study {study.name} has no recordings", path=study.root,
@@ -76,7 +92,7 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
                           disable=not progress):
         sidecar = _reusable_sidecar(root, recording)
         if sidecar is None:
-            sidecar = _build_shard(root, recording, config, reference)
+            sidecar = _build_shard(root, recording, config, reference, study.line_freq)
         _check_layout(sidecar, reference, recording)
         reference = reference or (recording, sidecar)
         shards.append(_manifest_entry(recording, sidecar))
@@ -84,7 +100,10 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
     manifest = {
         "format_version": FORMAT_VERSION,
         "config": config.model_dump(mode="json"),
-        "config_hash": store_key(study, config),
+        "config_hash": store_key(study, requested),
+        "requested_config": requested.model_dump(mode="json"),
+        "adapted": adapted,
+        "skipped": list(study.skipped),
         "study": study.params(),
         "ch_names": first["ch_names"],
         "chs_info": first["chs_info"],
@@ -119,10 +138,17 @@ def _reusable_sidecar(root: Path, recording: Recording) -> dict[str, Any] | None
 
 
 def _build_shard(root: Path, recording: Recording, config: PrepareConfig,
-                 reference: tuple[Recording, dict[str, Any]] | None) -> dict[str, Any]:
+                 reference: tuple[Recording, dict[str, Any]] | None, line_freq: float | None) -> dict[str, Any]:
     """Preprocess one recording, write its shard, return its sidecar (the data is freed on return)."""
+    import mne
+
     npy_path, tsv_path, sidecar_path = _shard_paths(root, recording)
-    raw = preprocess_raw(recording.load(), config, recording.path)
+    loaded = recording.load()
+    if loaded.info["line_freq"] is None and line_freq is not None:
+        with loaded.info._unlock():
+            loaded.info["line_freq"] = line_freq
+    raw = preprocess_raw(loaded, config, recording.path)
+    del loaded
     layout = {
         "ch_names": list(raw.ch_names),
         "chs_info": [{"ch_name": ch["ch_name"], "loc": [float(v) for v in ch["loc"]]}
@@ -130,7 +156,8 @@ def _build_shard(root: Path, recording: Recording, config: PrepareConfig,
         "sfreq": float(raw.info["sfreq"]),
     }
     _check_layout(layout, reference, recording)
-    X, metadata = extract_windows(raw, recording.events(), config, recording.path)
+    cut = epoch_windows if isinstance(raw, mne.BaseEpochs) else extract_windows
+    X, metadata = cut(raw, recording.events(), config, recording.path)
     del raw
     X = X.astype(config.dtype)
     if not np.isfinite(X).all():

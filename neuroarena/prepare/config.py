@@ -16,7 +16,8 @@ class PrepareConfig(BaseModel):
     Scaling is per recording and per channel, computed on that recording's windows:
     ``robust`` subtracts the median and divides by the inter-quartile range,
     ``standard`` the mean and the standard deviation.
-    ``picks`` selects (and orders) channels the recordings have; ``channels`` is the exact
+    ``notch`` lists line-noise frequencies to remove, or ``"line"``: the recording's own power-line
+    frequency (``raw.info["line_freq"]``, else the study's). ``picks`` selects (and orders) channels the recordings have; ``channels`` is the exact
     output channel list, and with ``interpolate_missing`` a channel a recording lacks is
     interpolated (spherical splines) from the channels it has, at its standard 10-05 position.
     """
@@ -25,7 +26,7 @@ class PrepareConfig(BaseModel):
 
     l_freq: float | None = Field(0.5, gt=0)
     h_freq: float | None = Field(40.0, gt=0)
-    notch: list[float] = Field(default_factory=lambda: [50.0])
+    notch: list[float] | Literal["line"] = Field(default_factory=lambda: [50.0])
     sfreq: float = Field(100.0, gt=0)
     reference: Literal["average"] | list[str] | None = "average"
     window_start: float = -0.2

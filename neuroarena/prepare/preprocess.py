@@ -17,14 +17,18 @@ _STANDARD_MONTAGE = "colin27_1005"
 _ALIASES = {"t3": "t7", "t4": "t8", "t5": "p7", "t6": "p8", "t7": "t3", "t8": "t4", "p7": "t5", "p8": "t6"}
 
 
-def preprocess_raw(raw: mne.io.BaseRaw, config: PrepareConfig, path: str | Path) -> mne.io.BaseRaw:
+def preprocess_raw(raw: "mne.io.BaseRaw | mne.BaseEpochs", config: PrepareConfig,
+                   path: str | Path) -> "mne.io.BaseRaw | mne.BaseEpochs":
     """Load, pick EEG, check values, band-pass, notch, re-reference, select channels and resample.
 
-    ``raw`` is modified in place (no copy, to bound memory) and returned.
+    ``raw`` is modified in place (no copy, to bound memory) and returned. Epochs (a release
+    published as epochs) go through the same steps one epoch at a time; their config must first be
+    adapted with :func:`~neuroarena.prepare.adapt.adapt_to_epochs`, which leaves out the filters
+    longer than an epoch.
 
     Parameters
     ----------
-    raw : mne.io.BaseRaw
+    raw : mne.io.BaseRaw or mne.BaseEpochs
         The recording, data preloaded or not.
     config : PrepareConfig
         Filters (``l_freq``, ``h_freq``, ``notch``), ``reference``, ``picks`` or ``channels``
@@ -34,7 +38,7 @@ def preprocess_raw(raw: mne.io.BaseRaw, config: PrepareConfig, path: str | Path)
 
     Returns
     -------
-    raw : mne.io.BaseRaw
+    raw : mne.io.BaseRaw or mne.BaseEpochs
         EEG channels only (``config.picks`` or ``config.channels`` in that order when given),
         sampled at ``config.sfreq``.
 
@@ -43,9 +47,13 @@ def preprocess_raw(raw: mne.io.BaseRaw, config: PrepareConfig, path: str | Path)
     NeuroarenaError
         No EEG channel, a pick or reference channel missing, a channel of ``config.channels``
         missing without ``interpolate_missing`` (or without electrode positions to interpolate
-        from), a NaN/Inf value, or ``h_freq`` at or above the recording's Nyquist frequency.
+        from), a NaN/Inf value, ``h_freq`` at or above the recording's Nyquist frequency, or
+        ``notch: line`` on a recording that does not say its power-line frequency.
     """
-    raw.load_data(verbose=False)
+    from neuroarena.prepare.adapt import resolve_notch
+
+    if isinstance(raw, mne.io.BaseRaw):
+        raw.load_data(verbose=False)
     if "eeg" not in raw.get_channel_types(unique=True):
         raise NeuroarenaError("recording has no EEG channel", path=path,
                               fix="check the channel types of this file")
@@ -61,8 +69,11 @@ def preprocess_raw(raw: mne.io.BaseRaw, config: PrepareConfig, path: str | Path)
                               fix="lower h_freq in the prepare config")
     if config.l_freq is not None or config.h_freq is not None:
         raw.filter(config.l_freq, config.h_freq, verbose=False)
-    notch = [freq for freq in config.notch if freq < nyquist]
-    if notch:
+    notch = [freq for freq in resolve_notch(config, raw.info["line_freq"], path) if freq < nyquist]
+    if notch and isinstance(raw, mne.BaseEpochs):
+        raw.apply_function(lambda x: mne.filter.notch_filter(x, raw.info["sfreq"], notch, verbose=False),
+                           channel_wise=False, verbose=False)
+    elif notch:
         raw.notch_filter(notch, verbose=False)
     if config.reference is not None:
         raw.set_eeg_reference(config.reference, projection=False, verbose=False)
@@ -129,7 +140,12 @@ def _interpolate_channels(raw: mne.io.BaseRaw, names: list[str], path: str | Pat
     info = mne.create_info(names, raw.info["sfreq"], "eeg")
     with info._unlock():
         info["custom_ref_applied"] = raw.info["custom_ref_applied"]
-    added = mne.io.RawArray(np.zeros((len(names), raw.n_times)), info, first_samp=raw.first_samp, verbose=False)
+    if isinstance(raw, mne.BaseEpochs):
+        added = mne.EpochsArray(np.zeros((len(raw), len(names), len(raw.times))), info, tmin=raw.tmin,
+                                verbose=False)
+    else:
+        added = mne.io.RawArray(np.zeros((len(names), raw.n_times)), info, first_samp=raw.first_samp,
+                                verbose=False)
     added.set_montage(montage, match_case=False, verbose=False)
     added.set_meas_date(raw.info["meas_date"])
     raw.add_channels([added], force_update_info=True)
@@ -137,13 +153,18 @@ def _interpolate_channels(raw: mne.io.BaseRaw, names: list[str], path: str | Pat
     raw.interpolate_bads(reset_bads=True, mode="accurate", verbose=False)
 
 
-def _check_finite(raw: mne.io.BaseRaw, path: str | Path) -> None:
-    for start in range(0, raw.n_times, _SCAN_BLOCK):
-        block = raw.get_data(start=start, stop=start + _SCAN_BLOCK)
+def _check_finite(raw: "mne.io.BaseRaw | mne.BaseEpochs", path: str | Path) -> None:
+    blocks = ([(0, raw.get_data())] if isinstance(raw, mne.BaseEpochs) else
+              ((start, raw.get_data(start=start, stop=start + _SCAN_BLOCK)) for start in range(0, raw.n_times, _SCAN_BLOCK)))
+    for start, block in blocks:
         finite = np.isfinite(block)
         if not finite.all():
-            channel, sample = np.argwhere(~finite)[0]
-            raise NeuroarenaError(
-                f"NaN or Inf in channel {raw.ch_names[channel]} at "
-                f"{(start + sample) / raw.info['sfreq']:.3f} s", path=path,
-                fix="exclude this recording or repair it")
+            where = np.argwhere(~finite)[0]
+            if block.ndim == 3:
+                epoch, channel, sample = where
+                at = f"epoch {epoch} at {raw.times[sample]:.3f} s"
+            else:
+                channel, sample = where
+                at = f"{(start + sample) / raw.info['sfreq']:.3f} s"
+            raise NeuroarenaError(f"NaN or Inf in channel {raw.ch_names[channel]} at {at}", path=path,
+                                  fix="exclude this recording or repair it")

@@ -57,20 +57,74 @@ def extract_windows(raw: mne.io.BaseRaw, events: pd.DataFrame, config: PrepareCo
     sample_index = starts[:, None] + np.arange(config.n_times)
     X = data[:, sample_index].transpose(1, 0, 2)
     del data
+    return finish_windows(X, config, raw.ch_names, path), selected
+
+
+def epoch_windows(epochs: mne.BaseEpochs, events: pd.DataFrame, config: PrepareConfig,
+                  path: str | Path) -> tuple[np.ndarray, pd.DataFrame]:
+    """Cut the window of ``config`` out of every epoch whose event is of kind ``config.event_kind``.
+
+    Parameters
+    ----------
+    epochs : mne.BaseEpochs
+        Preprocessed epochs sampled at ``config.sfreq``, t = 0 at each onset.
+    events : DataFrame, shape (n_epochs, n_event_columns)
+        One row per epoch, in epoch order.
+    config : PrepareConfig
+        Its window must lie inside the epochs (see :func:`~neuroarena.prepare.adapt.adapt_to_epochs`).
+    path : str or Path
+        The recording's file, named in error messages.
+
+    Returns
+    -------
+    X : ndarray of float32, shape (n_windows, n_chans, n_times)
+    metadata : DataFrame, shape (n_windows, n_event_columns)
+    """
+    if len(events) != len(epochs):
+        raise NeuroarenaError(f"{len(events)} events for {len(epochs)} epochs", path=path,
+                              fix="the study must give one event per epoch, in epoch order")
+    if epochs.info["sfreq"] != config.sfreq:
+        raise NeuroarenaError(f"epochs are sampled at {epochs.info['sfreq']} Hz, not at the configured "
+                              f"{config.sfreq} Hz", path=path, fix="run preprocess_raw on them first")
+    keep = (events["kind"] == config.event_kind).to_numpy()
+    if not keep.any():
+        raise NeuroarenaError(f"no event of kind {config.event_kind!r}", path=path,
+                              fix="check event_kind in the prepare config")
+    first = round((config.window_start - epochs.tmin) * config.sfreq)
+    if first < 0 or first + config.n_times > len(epochs.times):
+        raise NeuroarenaError(f"window {config.window_start:g} s + {config.window_duration:g} s lies outside the "
+                              f"epochs ({epochs.tmin:g}..{epochs.tmax:g} s)", path=path,
+                              fix="adapt the prepare config to the release (adapt_to_epochs)")
+    X = epochs.get_data()[keep][:, :, first:first + config.n_times]
+    return finish_windows(X, config, epochs.ch_names, path), events[keep].reset_index(drop=True)
+
+
+def finish_windows(X: np.ndarray, config: PrepareConfig, ch_names: list[str], path: str | Path) -> np.ndarray:
+    """Baseline-correct, scale and clip windows in place.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_windows, n_chans, n_times)
+
+    Returns
+    -------
+    X : ndarray of float32, shape (n_windows, n_chans, n_times)
+    """
+    X = np.asarray(X, dtype=np.float64)
     if config.baseline_slice is not None:
         X -= X[:, :, config.baseline_slice].mean(axis=2, keepdims=True)
     if config.scaling != "none":
         center, spread = _channel_center_spread(X, config.scaling)
         flat = np.flatnonzero(spread == 0)
         if flat.size:
-            raise NeuroarenaError(f"channel {raw.ch_names[flat[0]]} has zero spread over the "
+            raise NeuroarenaError(f"channel {ch_names[flat[0]]} has zero spread over the "
                                   "windows", path=path,
                                   fix="drop it with picks in the prepare config")
         X -= center[None, :, None]
         X /= spread[None, :, None]
     if config.clip is not None:
         np.clip(X, -config.clip, config.clip, out=X)
-    return np.ascontiguousarray(X, dtype=np.float32), selected
+    return np.ascontiguousarray(X, dtype=np.float32)
 
 
 def _window_starts(onsets: np.ndarray, n_samples: int, config: PrepareConfig,

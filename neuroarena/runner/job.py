@@ -264,12 +264,16 @@ def run_job(spec: JobSpec) -> ResultRecord:
                 n_trainable_params=n_trainable, training=result["training"], analyses=analyses,
                 data={"store": str(store.root), "store_hash": store.config_hash, "n_chans": store.n_chans,
                       "n_times": store.n_times, "sfreq": store.sfreq, "n_subjects": len(targets.subjects),
+                      "preprocessing": store.manifest.get("adapted", []),
+                      "skipped": store.manifest.get("skipped", []),
                       "spaces": spaces, "split": audit.to_dict(),
                       "n_evaluated": {"val": len(val_pos), "test": len(test_pos)}},
             )
         except Exception as err:  # a failed job leaves a record with its error
+            from neuroarena.doctor import environment_error
+
             status = "failed"
-            error = str(err) if isinstance(err, NeuroarenaError) else "".join(
+            error = str(err) if isinstance(err, NeuroarenaError) else environment_error(err) or "".join(
                 traceback.format_exception_only(type(err), err)).strip()
             metrics, val_metrics, test_items = {}, {}, {}
             details = {"training": {"traceback": traceback.format_exc()}}

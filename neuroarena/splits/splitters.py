@@ -1,7 +1,7 @@
 """The standard splitters: predefined, leave-concept-out, cross-subject, within-subject, by session."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Literal, Optional
 
 import numpy as np
 from pydantic import Field, ValidationError
@@ -41,18 +41,25 @@ def _split_groups(keys: np.ndarray, test: np.ndarray, val: np.ndarray, metadata:
 
 
 class Predefined(Splitter):
-    """The study's own split: test = its test windows; val = whole stimuli drawn from its train windows.
+    """The study's own split: test = its test windows; val = whole groups drawn from its train windows.
+
+    Validation mimics the test set: when the study's test concepts are unseen in training (no
+    ``category`` value of the test windows occurs among the train windows, as in THINGS), val holds
+    out whole categories too; otherwise (test images of seen categories) whole stimuli.
 
     Parameters
     ----------
     val_fraction : float
-        Fraction of the train stimuli moved to val (at least one).
+        Fraction of the train groups moved to val (at least one).
     seed : int
+    val_by : {"auto", "stimulus", "category"}
+        The group val holds out; ``auto`` picks as described above.
     """
 
     forbidden = ("stimulus",)
     val_fraction: float = Field(0.1, gt=0, lt=1)
     seed: int = 0
+    val_by: Literal["auto", "stimulus", "category"] = "auto"
 
     def split(self, metadata: "pd.DataFrame") -> Split:
         require_columns(metadata, ("window", "split", "stimulus"), "Predefined")
@@ -65,17 +72,30 @@ class Predefined(Splitter):
                 fix="use a study that defines its own split, or another splitter",
             )
         is_train = labels == "train"
-        stimuli = _keys(metadata[is_train], "stimulus", "Predefined")
-        groups = np.unique(stimuli)
+        column = self.group_column(metadata)
+        groups_of_train = _keys(metadata[is_train], column, "Predefined")
+        groups = np.unique(groups_of_train)
         n_val = max(1, round(self.val_fraction * len(groups)))
         if n_val >= len(groups):
-            raise NeuroarenaError(f"Predefined cannot carve val out of {len(groups)} train stimuli",
+            raise NeuroarenaError(f"Predefined cannot carve val out of {len(groups)} train {column} values",
                                   fix="use a smaller val_fraction or a study with more train stimuli")
         val = np.random.default_rng(self.seed).permutation(groups)[:n_val]
         in_val = np.zeros(len(metadata), dtype=bool)
-        in_val[is_train] = _isin(stimuli, val)
+        in_val[is_train] = _isin(groups_of_train, val)
         return Split(train=windows_where(metadata, is_train & ~in_val), val=windows_where(metadata, in_val),
                      test=windows_where(metadata, labels == "test"))
+
+    def group_column(self, metadata: "pd.DataFrame") -> str:
+        """The column whose values val holds out whole: ``val_by``, or for ``auto`` ``category`` when the test
+        windows' categories are all unseen in training, else ``stimulus``."""
+        if self.val_by != "auto":
+            return self.val_by
+        if "category" not in metadata.columns:
+            return "stimulus"
+        category = metadata["category"].fillna("").astype(str)
+        labels = metadata["split"].fillna("").astype(str)
+        test, train = set(category[labels == "test"]), set(category[labels == "train"])
+        return "category" if "" not in test | train and not test & train else "stimulus"
 
 
 class LeaveConceptOut(Splitter):

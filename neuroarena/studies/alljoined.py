@@ -10,8 +10,8 @@ import numpy as np
 from neuroarena.errors import NeuroarenaError
 from neuroarena.fileio import atomic_path
 from neuroarena.home import data_dir
-from neuroarena.studies.arrays import events_table, missing_data, raw_from_epochs
-from neuroarena.studies.base import Recording, Study
+from neuroarena.studies.arrays import epochs_from_array, events_table, missing_data
+from neuroarena.studies.base import EpochedRelease, Recording, Study
 
 if TYPE_CHECKING:
     import mne
@@ -66,7 +66,7 @@ class Xu2024Alljoined(Study):
     ----------
     root : str or Path, optional
         Default ``data_dir() / "Xu2024Alljoined"``.
-    subjects : list of int, optional
+    subjects : list of str or int, optional
         Subjects to use (1..8); default all.
     onset_sample : int
         Sample of each epoch at the image onset (26 = 0.05 s at 512 Hz).
@@ -81,11 +81,13 @@ class Xu2024Alljoined(Study):
     dataset = "alljoined-1"
     repo_id = "Alljoined/05_125"
     sfreq = 512.0
+    n_times = 334
     duration = 0.3
+    line_freq = 60.0
 
-    def __init__(self, root: str | Path | None = None, subjects: list[int] | None = None, onset_sample: int = 26):
-        super().__init__(root if root is not None else data_dir() / self.name)
-        self.subjects = sorted(subjects) if subjects is not None else None
+    def __init__(self, root: str | Path | None = None, subjects: list[str] | None = None,
+                 sessions: list[str] | None = None, onset_sample: int = 26):
+        super().__init__(root if root is not None else data_dir() / self.name, subjects, sessions)
         self.onset_sample = onset_sample
         self._events: dict[tuple[int, int], pd.DataFrame] = {}
 
@@ -96,15 +98,10 @@ class Xu2024Alljoined(Study):
         snapshot_download(repo_id=self.repo_id, repo_type="dataset", local_dir=self.root,
                           allow_patterns=["data/*.parquet", "README.md"])
 
-    def recordings(self) -> list[Recording]:
+    def find_recordings(self) -> list[Recording]:
         """One recording per subject and session, sorted."""
         keys = self._keys()
         pairs = sorted({(int(s), int(n)) for s, n in zip(keys["subject_id"], keys["session"])})
-        if self.subjects is not None:
-            absent = sorted(set(self.subjects) - {s for s, _ in pairs})
-            if absent:
-                raise missing_data(self.root / "data", self.dataset, f"no epochs of subject {absent[0]}")
-            pairs = [p for p in pairs if p[0] in self.subjects]
         return [Recording(study=self.name, subject=f"{s:02d}", session=str(n), run="", task="images",
                           path=self.root / "data", loader=lambda s=s, n=n: self._load(s, n),
                           events_loader=lambda s=s, n=n: self._events_of(s, n))
@@ -112,7 +109,7 @@ class Xu2024Alljoined(Study):
 
     def params(self) -> dict[str, Any]:
         """Name, subjects and the epochs' onset sample."""
-        return {"name": self.name, "subjects": self.subjects, "onset_sample": self.onset_sample}
+        return {**super().params(), "onset_sample": self.onset_sample}
 
     def stimuli(self) -> "pd.DataFrame":
         """The chosen subjects' images, written once from the parquet files to ``images/<73k_id>.png|jpg``."""
@@ -121,7 +118,7 @@ class Xu2024Alljoined(Study):
 
         keys = self._keys()
         if self.subjects is not None:
-            keys = keys[keys["subject_id"].isin(self.subjects)]
+            keys = keys[keys["subject_id"].isin([int(s) for s in self.subjects])]
         keys = keys.drop_duplicates("73k_id")
         folder = self.root / "images"
         images = {path.stem: path for path in folder.glob("*")} if folder.is_dir() else {}
@@ -156,7 +153,13 @@ class Xu2024Alljoined(Study):
             tables.append(table.assign(split=path.name.split("-")[0]))
         return pd.concat(tables, ignore_index=True)
 
-    def _load(self, subject: int, session: int) -> "mne.io.RawArray":
+    def epoched(self) -> EpochedRelease:
+        """The authors' epochs: -0.05..0.60 s at 512 Hz, 0.5-125 Hz, 60 Hz notch, average reference."""
+        return EpochedRelease(tmin=-self.onset_sample / self.sfreq, n_times=self.n_times, sfreq=self.sfreq,
+                              l_freq=0.5, h_freq=125.0, notch=(60.0,), reference="average", baseline=(-0.05, 0.0),
+                              line_freq=self.line_freq, steps="ICA, AutoReject")
+
+    def _load(self, subject: int, session: int) -> "mne.EpochsArray":
         import pandas as pd
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -172,9 +175,10 @@ class Xu2024Alljoined(Study):
         keys = keys.iloc[order].reset_index(drop=True)
         source = self.root / "data" / f"sub-{subject:02d}_ses-{session}"
         epochs = _epoch_array(pa.chunked_array(chunks, type=table.schema.field("EEG").type), source)[order]
-        raw, onsets = raw_from_epochs(epochs, BIOSEMI64, self.sfreq, self.onset_sample, source)
+        raw = epochs_from_array(epochs, BIOSEMI64, self.sfreq, -self.onset_sample / self.sfreq, source,
+                                self.line_freq)
         self._events[(subject, session)] = events_table(
-            onset=onsets, duration=self.duration, kind="stimulus", stimulus=keys["73k_id"].astype(str),
+            onset=np.full(len(keys), np.nan), duration=self.duration, kind="stimulus", stimulus=keys["73k_id"].astype(str),
             category=[""] * len(keys), split=keys["split"])
         return raw
 

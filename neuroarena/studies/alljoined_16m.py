@@ -69,8 +69,10 @@ class Xu2025Alljoined(Study):
     ----------
     root : str or Path, optional
         Default ``data_dir() / "Xu2025Alljoined"``.
-    subjects : list of int, optional
+    subjects : list of str or int, optional
         Subjects to use (1..20); default every subject on disk.
+    sessions : list of str or int, optional
+        Sessions to use (1..4); default all.
     """
 
     name = "Xu2025Alljoined"
@@ -84,9 +86,9 @@ class Xu2025Alljoined(Study):
     image_set_node = "y63gw"
     duration = 0.1
 
-    def __init__(self, root: str | Path | None = None, subjects: list[int] | None = None):
-        super().__init__(root if root is not None else data_dir() / self.name)
-        self.subjects = sorted(subjects) if subjects is not None else None
+    def __init__(self, root: str | Path | None = None, subjects: list[str] | None = None,
+                 sessions: list[str] | None = None):
+        super().__init__(root if root is not None else data_dir() / self.name, subjects, sessions)
         self._stim_orders: dict[int, pd.DataFrame] = {}
 
     def download(self) -> None:
@@ -95,7 +97,7 @@ class Xu2025Alljoined(Study):
 
         from neuroarena.studies.osf import fetch_osf_files, osf_listing_url
 
-        subjects = [f"sub-{s:02d}" for s in self.subjects or range(1, 21)]
+        subjects = [f"sub-{int(s):02d}" for s in self.subjects or range(1, 21)]
         patterns = [p for sub in subjects for p in (f"raw_eeg/{sub}/*", f"preprocessed_eeg/{sub}/stim_order.parquet")]
         snapshot_download(repo_id=self.repo_id, repo_type="dataset", local_dir=self.root, allow_patterns=patterns)
         images = self.root / "image_set"
@@ -105,14 +107,14 @@ class Xu2025Alljoined(Study):
         if names:
             fetch_osf_files(osf_listing_url(self.image_set_node), names, images)
 
-    def recordings(self) -> list[Recording]:
+    def find_recordings(self) -> list[Recording]:
         """One recording per subject, session and block, sorted."""
         raw = self.root / "raw_eeg"
         if not raw.is_dir():
             raise missing_data(raw, self.dataset, "Alljoined-1.6M raw EEG folder not found")
         subjects = sorted(p for p in raw.glob("sub-*") if p.is_dir())
         if self.subjects is not None:
-            subjects = [raw / f"sub-{s:02d}" for s in self.subjects]
+            subjects = [raw / f"sub-{int(s):02d}" for s in self.subjects]
         found = []
         for subject in subjects:
             if not subject.is_dir():
@@ -131,16 +133,12 @@ class Xu2025Alljoined(Study):
                 ))
         return found
 
-    def params(self) -> dict[str, Any]:
-        """Name and subjects."""
-        return {"name": self.name, "subjects": self.subjects}
-
     def stimuli(self) -> "pd.DataFrame":
         """The images the chosen subjects saw, indexed by image index stem, with their THINGS-EEG2 files."""
         import pandas as pd
 
         lists = read_image_metadata(self.root / "image_set" / "image_metadata.npy", self.dataset)
-        subjects = self.subjects if self.subjects is not None else sorted({int(r.subject) for r in self.recordings()})
+        subjects = sorted({int(r.subject) for r in self.recordings()})
         rows = pd.concat([self._stim_order(s) for s in subjects])
         rows = rows[rows["partition"].isin(list(PARTITIONS))]
         rows = rows.assign(stimulus=rows["image_path"].map(lambda p: PurePosixPath(p).stem)).drop_duplicates("stimulus")

@@ -15,8 +15,6 @@ if TYPE_CHECKING:
 
 #: Montage giving electrode positions to the named-array studies (10-05 names, case-insensitive).
 STANDARD_MONTAGE = "colin27_1005"
-#: Annotation that makes MNE filter each side of it separately (``skip_by_annotation="edge"``).
-EDGE = "EDGE boundary"
 
 
 def missing_data(path: str | Path, dataset: str, what: str = "data not found") -> NeuroarenaError:
@@ -78,42 +76,43 @@ def raw_from_array(data: np.ndarray, ch_names: Sequence[str], sfreq: float, path
     return raw
 
 
-def raw_from_epochs(epochs: np.ndarray, ch_names: Sequence[str], sfreq: float, onset_sample: int,
-                    path: str | Path) -> tuple["mne.io.RawArray", np.ndarray]:
-    """Epochs laid end to end as one Raw, each epoch a segment MNE filters on its own.
-
-    An ``EDGE boundary`` annotation (and a ``BAD boundary`` one) marks the start of every epoch
-    but the first, so ``raw.filter`` (``skip_by_annotation="edge"``) filters each epoch
-    separately instead of smearing one into the next. Windows cut from this Raw must stay inside
-    one epoch: from ``-onset_sample / sfreq`` to ``(n_times - onset_sample) / sfreq`` around the onset.
+def epochs_from_array(epochs: np.ndarray, ch_names: Sequence[str], sfreq: float, tmin: float,
+                      path: str | Path, line_freq: float | None = None) -> "mne.EpochsArray":
+    """Epochs of a release published as epochs, with standard electrode positions, after checking values.
 
     Parameters
     ----------
     epochs : ndarray, shape (n_epochs, n_chans, n_times)
-    onset_sample : int
-        Index, within each epoch, of the sample at the stimulus onset (t = 0).
-
-    Returns
-    -------
-    raw : mne.io.RawArray
-        ``n_epochs * n_times`` samples.
-    onsets : ndarray, shape (n_epochs,)
-        Stimulus onset of each epoch in seconds from the first sample.
+        Volts for EEG channels.
+    ch_names : sequence of str
+        One per channel of ``epochs`` (10-05 names).
+    sfreq : float
+        Sampling rate in Hz.
+    tmin : float
+        Time of each epoch's first sample, seconds from the stimulus onset.
+    path : str or Path
+        The file the data came from (named in errors).
+    line_freq : float, optional
+        Power-line frequency where the data were recorded.
     """
     import mne
 
-    n_epochs, _, n_times = epochs.shape
-    if not 0 <= onset_sample < n_times:
-        raise NeuroarenaError(f"onset sample {onset_sample} is outside epochs of {n_times} samples", path=path,
-                              fix="check the epoch start of this dataset")
-    data = epochs.transpose(1, 0, 2).reshape(epochs.shape[1], n_epochs * n_times)
-    raw = raw_from_array(data, ch_names, sfreq, path)
-    starts = np.arange(1, n_epochs) * n_times / sfreq
-    raw.set_annotations(mne.Annotations(
-        onset=np.concatenate([starts, starts]), duration=np.zeros(2 * len(starts)),
-        description=[EDGE] * len(starts) + ["BAD boundary"] * len(starts),
-    ))
-    return raw, (np.arange(n_epochs) * n_times + onset_sample) / sfreq
+    if epochs.ndim != 3 or epochs.shape[1] != len(ch_names):
+        raise NeuroarenaError(f"epochs of shape {epochs.shape} do not match {len(ch_names)} channel names",
+                              path=path, fix="the file is damaged or not from this dataset; download it again")
+    if len(epochs) == 0:
+        raise NeuroarenaError("no epoch in this recording", path=path, fix="check the subject and session")
+    finite = np.isfinite(epochs)
+    if not finite.all():
+        epoch, channel, sample = np.argwhere(~finite)[0]
+        raise NeuroarenaError(f"NaN or Inf in epoch {epoch}, channel {ch_names[channel]} at "
+                              f"{tmin + sample / sfreq:.3f} s", path=path, fix="exclude this recording or repair it")
+    info = mne.create_info(list(ch_names), float(sfreq), "eeg")
+    with info._unlock():
+        info["line_freq"] = line_freq
+    out = mne.EpochsArray(np.asarray(epochs, dtype=float), info, tmin=tmin, baseline=None, verbose=False)
+    set_standard_montage(out, path)
+    return out
 
 
 def events_table(onset: np.ndarray, duration: float, kind: Sequence[str] | str, stimulus: Sequence[str],

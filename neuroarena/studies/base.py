@@ -1,10 +1,11 @@
 """What a study is: where the data lives, how to get it, and the recordings it yields."""
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 if TYPE_CHECKING:
     import mne
@@ -25,6 +26,59 @@ EVENT_COLUMNS: tuple[str, ...] = (
 STIMULUS_COLUMNS: tuple[str, ...] = ("image", "category", "caption", "split")
 
 
+class SkippedWarning(UserWarning):
+    """A subject, run or file a study leaves out (see :meth:`Study.skip`); the store's record counts them."""
+
+
+@dataclass(frozen=True)
+class EpochedRelease:
+    """What a release published as epochs did to its data; prepare adapts a task's preprocessing to it.
+
+    Each epoch holds the samples at ``tmin + k / sfreq`` (``k = 0 .. n_times - 1``) around one
+    stimulus onset (t = 0). A filter longer than an epoch is never applied to epochs one by one: the
+    steps the release already did, or that cannot be done on epochs this short, are left out and
+    recorded (see :func:`neuroarena.prepare.adapt.adapt_to_epochs`).
+
+    Parameters
+    ----------
+    tmin : float
+        Time of each epoch's first sample, seconds from the onset.
+    n_times : int
+        Samples per epoch.
+    sfreq : float
+        Sampling rate of the epochs, Hz.
+    l_freq, h_freq : float or None
+        The band-pass the release applied (None: no high-pass / no low-pass). A release resampled
+        without a low-pass has ``h_freq`` at most its Nyquist frequency.
+    notch : tuple of float
+        Line-noise frequencies it removed.
+    reference : str or None
+        ``"average"`` when it re-referenced to the average; None when it kept the recording reference.
+    baseline : tuple of float or None
+        The interval it baseline-corrected.
+    line_freq : float
+        Power-line frequency where it was recorded (50 or 60 Hz).
+    steps : str
+        Its other steps, in words (ICA, multivariate noise normalisation, ...), for the record.
+    """
+
+    tmin: float
+    n_times: int
+    sfreq: float
+    l_freq: float | None
+    h_freq: float | None
+    notch: tuple[float, ...] = ()
+    reference: str | None = None
+    baseline: tuple[float, float] | None = None
+    line_freq: float = 50.0
+    steps: str = ""
+
+    @property
+    def duration(self) -> float:
+        """Length of one epoch in seconds: ``n_times / sfreq``."""
+        return self.n_times / self.sfreq
+
+
 @dataclass(frozen=True)
 class Recording:
     """One continuous recording and its events.
@@ -38,9 +92,11 @@ class Recording:
     path : Path
         The raw file on disk (named in error messages).
     loader : callable
-        Returns the recording as an ``mne.io.BaseRaw`` (data preloaded or not).
+        Returns the recording as an ``mne.io.BaseRaw`` (data preloaded or not), or, for a study
+        published as epochs (:meth:`Study.epoched`), as ``mne.BaseEpochs`` with its ``tmin``.
     events_loader : callable
-        Returns a ``pandas.DataFrame`` with :data:`EVENT_COLUMNS`, one row per event.
+        Returns a ``pandas.DataFrame`` with :data:`EVENT_COLUMNS`, one row per event; for epochs,
+        one row per epoch in epoch order.
     """
 
     study: str
@@ -49,7 +105,7 @@ class Recording:
     run: str
     task: str
     path: Path
-    loader: Callable[[], "mne.io.BaseRaw"] = field(repr=False, compare=False)
+    loader: Callable[[], "mne.io.BaseRaw | mne.BaseEpochs"] = field(repr=False, compare=False)
     events_loader: Callable[[], "pd.DataFrame"] = field(repr=False, compare=False)
 
     @property
@@ -64,7 +120,7 @@ class Recording:
             parts.append(f"run-{self.run}")
         return "_".join(parts)
 
-    def load(self) -> "mne.io.BaseRaw":
+    def load(self) -> "mne.io.BaseRaw | mne.BaseEpochs":
         """Load the recording with MNE."""
         return self.loader()
 
@@ -77,40 +133,67 @@ class Study(ABC):
     """A dataset: where it lives, how to download it, what recordings it holds.
 
     Subclasses set ``name`` (the field's name for the dataset, e.g.
-    ``"Gifford2022Large"``), ``aliases`` (names accepted by ``--dataset``) and
-    ``citation``, and implement :meth:`download` and :meth:`recordings`.
+    ``"Gifford2022Large"``), ``aliases`` (names accepted by ``--dataset``),
+    ``citation`` and ``line_freq``, and implement :meth:`download` and :meth:`find_recordings`;
+    :meth:`recordings` keeps the chosen subjects and sessions.
 
     Parameters
     ----------
     root : Path
         Folder holding the study's files (``$NEUROARENA_HOME/data/<name>`` by default).
+    subjects, sessions : list of str or int, optional
+        Keep only these subjects / sessions (labels as in the file names, ``"01"``, ``1`` and
+        ``"sub-01"`` alike); every one when None. A label the study lacks is an error.
     """
 
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     citation: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: Power-line frequency where the data were recorded (``notch: line`` removes it).
+    line_freq: ClassVar[float | None] = None
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, subjects: Sequence[str | int] | None = None,
+                 sessions: Sequence[str | int] | None = None):
         self.root = Path(root)
+        self.subjects = normalize_labels(subjects, "sub")
+        self.sessions = normalize_labels(sessions, "ses")
+        #: What :meth:`recordings` left out and why: ``{"recording", "reason"}`` dicts.
+        self.skipped: list[dict[str, str]] = []
 
     @abstractmethod
     def download(self) -> None:
         """Fetch the raw files into :attr:`root` (network; never called in tests)."""
 
     @abstractmethod
+    def find_recordings(self) -> list[Recording]:
+        """Every recording on disk (a study may already leave out subjects it was not asked for)."""
+
     def recordings(self) -> list[Recording]:
-        """All recordings, in a stable order.
+        """The chosen subjects' and sessions' recordings, in a stable order.
 
         Raises
         ------
         NeuroarenaError
-            When the data is missing, naming the folder and the ``--download`` fix.
+            When the data is missing (naming the folder and the ``--download`` fix), or a chosen
+            subject or session has no recording.
         """
+        return select_recordings(self.find_recordings(), self.subjects, self.sessions, self.root)
 
     def params(self) -> dict[str, Any]:
         """Everything that shapes the data (keys the preprocessing cache)."""
-        return {"name": self.name}
+        return {"name": self.name, "subjects": self.subjects, "sessions": self.sessions}
+
+    def skip(self, what: str, reason: str) -> None:
+        """Leave ``what`` (a subject, a run, a file) out of the study, with a warning and a line in :attr:`skipped`."""
+        entry = {"recording": what, "reason": reason}
+        if entry not in self.skipped:
+            self.skipped.append(entry)
+            warnings.warn(f"{self.name}: {what} skipped: {reason}", SkippedWarning, stacklevel=2)
+
+    def epoched(self) -> EpochedRelease | None:
+        """What the release did to its epochs, when it is published as epochs (None: continuous recordings)."""
+        return None
 
     def ceiling(self) -> dict[str, float]:
         """Best achievable score per metric name (e.g. a simulation's oracle); empty when unknown."""
@@ -138,3 +221,40 @@ class Study(ABC):
     def stimulus_features(self) -> "pd.DataFrame | None":
         """Ground-truth stimulus feature vectors (index: stimulus id), or None if unknown."""
         return None
+
+
+def normalize_labels(labels: Sequence[str | int] | str | int | None, prefix: str) -> list[str] | None:
+    """Subject or session labels as strings without their BIDS prefix (``"sub-01"`` -> ``"01"``), sorted."""
+    if labels is None:
+        return None
+    if isinstance(labels, (str, int)):
+        labels = [labels]
+    out = {str(label).strip().removeprefix(f"{prefix}-") for label in labels}
+    return sorted(out, key=_label_order)
+
+
+def same_label(a: str, b: str) -> bool:
+    """Labels name the same subject or session: equal, or equal numbers (``"01"`` and ``"1"``)."""
+    return a == b or (a.isdigit() and b.isdigit() and int(a) == int(b))
+
+
+def select_recordings(found: list[Recording], subjects: list[str] | None, sessions: list[str] | None,
+                      root: Path) -> list[Recording]:
+    """The recordings of the chosen subjects and sessions; a chosen label with no recording is an error."""
+    from neuroarena.errors import NeuroarenaError
+
+    for attribute, wanted, flag in (("subject", subjects, "--subjects"), ("session", sessions, "--sessions")):
+        if wanted is None:
+            continue
+        have = sorted({getattr(r, attribute) for r in found}, key=_label_order)
+        absent = [label for label in wanted if not any(same_label(label, h) for h in have)]
+        if absent:
+            raise NeuroarenaError(f"no recording of {attribute}(s) {', '.join(absent)} (found: "
+                                  f"{', '.join(have) if have != [''] else 'none'})", path=root,
+                                  fix=f"choose {flag} among those found, or download them")
+        found = [r for r in found if any(same_label(label, getattr(r, attribute)) for label in wanted)]
+    return found
+
+
+def _label_order(label: str) -> tuple[int, int | str]:
+    return (0, int(label)) if label.isdigit() else (1, label)

@@ -32,17 +32,22 @@ class BidsStudy(Study):
         Renames ``*_events.tsv`` columns to :data:`EVENT_COLUMNS`, e.g.
         ``{"stim_file": "stimulus", "trial_type": "kind"}``. Added to the BIDS
         defaults (:data:`BIDS_EVENT_COLUMNS`); an entry here wins over a default
-        with the same target.
+        with the same target. When no column maps to ``kind``, every event is a
+        ``"stimulus"`` (an ERP experiment whose ``trial_type`` holds the class maps it
+        to ``category``).
     name : str
         Name of the study (``Recording.study`` and error messages).
+    subjects, sessions : list of str, optional
+        Keep only these (see :class:`~neuroarena.studies.base.Study`).
     """
 
     name = "bids"
     aliases = ("bids",)
     description = "A BIDS EEG dataset of your own."
 
-    def __init__(self, root: str | Path, task: str, event_columns: dict[str, str] | None = None, name: str = "bids"):
-        super().__init__(root)
+    def __init__(self, root: str | Path, task: str, event_columns: dict[str, str] | None = None, name: str = "bids",
+                 subjects: list[str] | None = None, sessions: list[str] | None = None):
+        super().__init__(root, subjects, sessions)
         self.task = task
         self.name = name
         self.event_columns = _column_mapping(event_columns or {}, self.root)
@@ -54,7 +59,7 @@ class BidsStudy(Study):
             fix="put the BIDS dataset in this folder yourself, or pick a named --dataset",
         )
 
-    def recordings(self) -> list[Recording]:
+    def find_recordings(self) -> list[Recording]:
         """Every recording of :attr:`task`, sorted by subject, session, run and path."""
         missing_fix = f"run `neuroarena eeg <task> --dataset {self.name} --download`"
         if not self.root.is_dir():
@@ -72,7 +77,7 @@ class BidsStudy(Study):
 
     def params(self) -> dict[str, Any]:
         """Name, folder, task and column mapping: what shapes the data."""
-        return {"name": self.name, "root": str(self.root), "task": self.task, "event_columns": self.event_columns}
+        return {**super().params(), "root": str(self.root), "task": self.task, "event_columns": self.event_columns}
 
     def _recording(self, bids_path: "mne_bids.BIDSPath") -> Recording:
         events_path = bids_path.copy().update(suffix="events", extension=".tsv").fpath

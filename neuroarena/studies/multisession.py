@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.home import data_dir
-from neuroarena.studies.base import EVENT_COLUMNS, STIMULUS_COLUMNS, Recording, Study
+from neuroarena.studies.base import EVENT_COLUMNS, STIMULUS_COLUMNS, EpochedRelease, Recording, Study, same_label
 
 if TYPE_CHECKING:
     import mne
@@ -27,6 +27,8 @@ SFREQ = 1000.0
 #: ``eventnumber`` codes that mark no image of the image table: 252/254 answer right/wrong,
 #: 99 an RSVP target image inserted into a sequence (listed in ``*_specialImage.csv`` instead).
 NON_IMAGE_CODES: dict[str, frozenset[int]] = {"lowSpeed": frozenset({252, 254}), "rsvp": frozenset({99, 252, 254})}
+#: Samples per epoch of the course arrays (0-500 ms at 1000 Hz).
+COURSE_TIMES = 500
 #: The course arrays hold microvolts (its handout clips them at +-500); MNE wants volts.
 MICROVOLT = 1e-6
 COURSE_IMAGE_FOLDERS = ("images", "All_images")
@@ -103,6 +105,8 @@ class Wang2025Multisession(Study):
         Which runs: slow (``task-lowSpeed``, the course's choice), rapid (``task-rsvp``) or both.
     subjects : list of str, optional
         Subject labels to keep (``["02", "03"]``); all when None.
+    sessions : list of str, optional
+        Session labels to keep (``["1", "2"]``); all when None.
     ch_names : list of str, optional
         Channel names of the course arrays, in order; needed to load them (the BIDS layout ignores it).
     """
@@ -112,18 +116,18 @@ class Wang2025Multisession(Study):
     citation = ("Xue S, Jin B, Jiang J, Guo L, Zhou J, Wang C, Liu J (2025). A multi-subject and multi-session "
                 "EEG dataset for modelling human visual object recognition. Scientific Data. OpenNeuro ds005589.")
     description = "OpenNeuro ds005589: 122-channel EEG, 5 sessions per subject, 20 categories, captioned images."
+    line_freq = 50.0  # recorded in China
 
     def __init__(self, root: str | Path | None = None, layout: Literal["bids", "course", "auto"] = "bids",
                  presentation: Literal["slow", "rapid", "both"] = "slow", subjects: list[str] | None = None,
-                 ch_names: list[str] | None = None):
-        super().__init__(data_dir() / self.name if root is None else root)
+                 ch_names: list[str] | None = None, sessions: list[str] | None = None):
+        super().__init__(data_dir() / self.name if root is None else root, subjects, sessions)
         if layout not in ("bids", "course", "auto"):
             raise NeuroarenaError(f"unknown layout {layout!r}", fix="use 'bids', 'course' or 'auto'")
         if presentation not in TASKS:
             raise NeuroarenaError(f"unknown presentation {presentation!r}", fix="use 'slow', 'rapid' or 'both'")
         self.layout = layout
         self.presentation = presentation
-        self.subjects = None if subjects is None else [str(s).removeprefix("sub-") for s in subjects]
         self.ch_names = None if ch_names is None else list(ch_names)
 
     def download(self) -> None:
@@ -141,7 +145,7 @@ class Wang2025Multisession(Study):
         self.root.mkdir(parents=True, exist_ok=True)
         openneuro.download(dataset="ds005589", target_dir=self.root, include=include)
 
-    def recordings(self) -> list[Recording]:
+    def find_recordings(self) -> list[Recording]:
         """Every chosen run, sorted by subject, session, task and run."""
         layout = self._layout()
         captions = self._captions(layout)
@@ -167,8 +171,15 @@ class Wang2025Multisession(Study):
 
     def params(self) -> dict[str, Any]:
         """Name, folder, layout, presentation, subjects and course channel names."""
-        return {"name": self.name, "root": str(self.root), "layout": self.layout, "presentation": self.presentation,
-                "subjects": self.subjects, "ch_names": self.ch_names}
+        return {**super().params(), "root": str(self.root), "layout": self.layout,
+                "presentation": self.presentation, "ch_names": self.ch_names}
+
+    def epoched(self) -> EpochedRelease | None:
+        """The course arrays are epochs (0-0.5 s at 1000 Hz, filtered 0.1-100 Hz, 50 Hz notch); the release is not."""
+        if self._layout() != "course":
+            return None
+        return EpochedRelease(tmin=0.0, n_times=COURSE_TIMES, sfreq=SFREQ, l_freq=0.1, h_freq=100.0, notch=(50.0,),
+                              line_freq=self.line_freq)
 
     def _layout(self) -> str:
         """The folder's layout; an error when it is not the one asked for (unless "auto")."""
@@ -181,7 +192,7 @@ class Wang2025Multisession(Study):
     def _loader(self, run: _Run) -> Callable[[], "mne.io.BaseRaw"]:
         if run.events is not None:
             return lambda: _read_curry(run.eeg)
-        return lambda: _read_epochs_as_raw(run.eeg, self.ch_names)
+        return lambda: _read_epochs(run.eeg, self.ch_names)
 
     def _captions(self, layout: str) -> dict[str, str]:
         path = self.root / "captions.txt"
@@ -197,12 +208,13 @@ class Wang2025Multisession(Study):
                 raise NeuroarenaError("file name lacks sub-/ses-/task-/run- entities", path=path,
                                       fix="name it sub-XX_ses-YY_task-T_run-ZZ_... as in the release")
             subject, session, task, run = match.groups()
-            if task not in tasks or (self.subjects is not None and subject not in self.subjects):
+            if task not in tasks or (self.subjects is not None
+                                     and not any(same_label(subject, s) for s in self.subjects)):
                 continue
             stem = path.name[: match.end()]
             runs.append(_Run(subject, _unpadded(session), task, _unpadded(run), path, path.parent / f"{stem}image.csv",
                              path.parent / f"{stem}events.tsv" if layout == "bids" else None))
-        missing = sorted(set(self.subjects or []) - {run.subject for run in runs})
+        missing = [s for s in self.subjects or [] if not any(same_label(s, run.subject) for run in runs)]
         if not runs or missing:
             who = f"subject(s) {', '.join(missing)}" if missing else "any subject"
             raise NeuroarenaError(f"no {'/'.join(tasks)} run of {who} in this folder", path=self.root,
@@ -341,11 +353,11 @@ def _read_curry(path: Path) -> "mne.io.BaseRaw":
     return mne.io.read_raw_curry(path, verbose=False)
 
 
-def _read_epochs_as_raw(path: Path, ch_names: list[str] | None) -> "mne.io.BaseRaw":
-    """A course array in volts, its epochs end to end (:func:`~neuroarena.studies.arrays.raw_from_epochs`)."""
+def _read_epochs(path: Path, ch_names: list[str] | None) -> "mne.EpochsArray":
+    """A course array in volts (:func:`~neuroarena.studies.arrays.epochs_from_array`), t = 0 at its first sample."""
     import numpy as np
 
-    from neuroarena.studies.arrays import raw_from_epochs
+    from neuroarena.studies.arrays import epochs_from_array
 
     epochs = _course_epochs(path)
     if ch_names is None:
@@ -355,8 +367,8 @@ def _read_epochs_as_raw(path: Path, ch_names: list[str] | None) -> "mne.io.BaseR
     if len(ch_names) != epochs.shape[1]:
         raise NeuroarenaError(f"array has {epochs.shape[1]} channels but ch_names lists {len(ch_names)}", path=path,
                               fix="pass the names of all channels, in the arrays' order")
-    raw, _ = raw_from_epochs(np.asarray(epochs, dtype=np.float64) * MICROVOLT, ch_names, SFREQ, 0, path)
-    return raw
+    return epochs_from_array(np.asarray(epochs, dtype=np.float64) * MICROVOLT, ch_names, SFREQ, 0.0, path,
+                             Wang2025Multisession.line_freq)
 
 
 def _order(label: str) -> tuple[int, int | str]:

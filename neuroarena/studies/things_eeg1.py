@@ -62,7 +62,7 @@ class Grootswagers2022Human(Study):
     ----------
     root : str or Path, optional
         Default ``data_dir() / "Grootswagers2022Human"``.
-    subjects : list of int, optional
+    subjects : list of str or int, optional
         Subjects to use (1..50); default every subject on disk.
     """
 
@@ -76,38 +76,30 @@ class Grootswagers2022Human(Study):
     openneuro_id = "ds003825"
     task = "rsvp"
 
-    def __init__(self, root: str | Path | None = None, subjects: list[int] | None = None):
-        super().__init__(root if root is not None else data_dir() / self.name)
-        self.subjects = sorted(subjects) if subjects is not None else None
+    line_freq = 50.0  # recorded in Sydney
+
+    def __init__(self, root: str | Path | None = None, subjects: list[str] | None = None):
+        super().__init__(root if root is not None else data_dir() / self.name, subjects)
 
     def download(self) -> None:
         """Fetch ds003825 with openneuro-py, all but ``derivatives/`` and the subjects not chosen."""
         import openneuro
 
-        others = [s for s in range(1, N_SUBJECTS + 1) if self.subjects is not None and s not in self.subjects]
+        chosen = None if self.subjects is None else {int(s) for s in self.subjects}
+        others = [s for s in range(1, N_SUBJECTS + 1) if chosen is not None and s not in chosen]
         openneuro.download(dataset=self.openneuro_id, target_dir=str(self.root),
                            exclude=["derivatives"] + [f"sub-{s:02d}" for s in others])
 
-    def recordings(self) -> list[Recording]:
+    def find_recordings(self) -> list[Recording]:
         """Every chosen subject's recording, read with mne-bids, with this dataset's events."""
         from neuroarena.studies.bids import BidsStudy
 
         if not any(self.root.glob(f"sub-*/eeg/sub-*_task-{self.task}_eeg.vhdr")):
             raise missing_data(self.root, self.dataset, f"no sub-*/eeg/*_task-{self.task}_eeg.vhdr here")
-        found = BidsStudy(self.root, task=self.task, name=self.name).recordings()
-        if self.subjects is not None:
-            wanted = {f"{s:02d}" for s in self.subjects}
-            absent = sorted(wanted - {r.subject for r in found})
-            if absent:
-                raise missing_data(self.root / f"sub-{absent[0]}", self.dataset, "subject not found")
-            found = [r for r in found if r.subject in wanted]
+        found = BidsStudy(self.root, task=self.task, name=self.name, subjects=self.subjects).recordings()
         return [dataclasses.replace(r, loader=lambda r=r: _with_positions(r.loader(), r.path),
                                     events_loader=lambda p=_events_path(r.path): read_rsvp_events(p))
                 for r in found]
-
-    def params(self) -> dict[str, Any]:
-        """Name and subjects."""
-        return {"name": self.name, "subjects": self.subjects}
 
     def stimuli(self) -> "pd.DataFrame":
         """Every image the chosen subjects saw, indexed by file stem, with its path under ``stimuli/``."""

@@ -64,9 +64,9 @@ class Gifford2022Large(Study):
     ----------
     root : str or Path, optional
         Default ``data_dir() / "Gifford2022Large"``.
-    subjects : list of int, optional
+    subjects : list of str or int, optional
         Subjects to use (1..10); default every subject on disk.
-    sessions : list of int, optional
+    sessions : list of str or int, optional
         Sessions to use (1..4); default every session on disk.
     """
 
@@ -81,11 +81,11 @@ class Gifford2022Large(Study):
     image_set_node = "y63gw"
     duration = 0.1
 
-    def __init__(self, root: str | Path | None = None, subjects: list[int] | None = None,
-                 sessions: list[int] | None = None):
-        super().__init__(root if root is not None else data_dir() / self.name)
-        self.subjects = sorted(subjects) if subjects is not None else None
-        self.sessions = sorted(sessions) if sessions is not None else None
+    line_freq = 50.0  # recorded in Berlin
+
+    def __init__(self, root: str | Path | None = None, subjects: list[str] | None = None,
+                 sessions: list[str] | None = None):
+        super().__init__(root if root is not None else data_dir() / self.name, subjects, sessions)
         self._events: dict[Path, pd.DataFrame] = {}
 
     def download(self) -> None:
@@ -93,7 +93,8 @@ class Gifford2022Large(Study):
         from neuroarena.studies.osf import fetch_osf_files, osf_listing_url
 
         raw = self.root / "raw_data"
-        wanted = [f"sub-{s:02d}.zip" for s in self.subjects or range(1, 11) if not (raw / f"sub-{s:02d}").is_dir()]
+        numbers = [int(s) for s in self.subjects] if self.subjects else range(1, 11)
+        wanted = [f"sub-{s:02d}.zip" for s in numbers if not (raw / f"sub-{s:02d}").is_dir()]
         if wanted:
             fetch_osf_files(osf_listing_url(self.raw_eeg_node), wanted, raw)
         images = self.root / "image_set"
@@ -103,7 +104,7 @@ class Gifford2022Large(Study):
         if names:
             fetch_osf_files(osf_listing_url(self.image_set_node), names, images)
 
-    def recordings(self) -> list[Recording]:
+    def find_recordings(self) -> list[Recording]:
         """One recording per subject, session and partition (training, then test), sorted."""
         raw = self.root / "raw_data"
         if not raw.is_dir():
@@ -122,10 +123,6 @@ class Gifford2022Large(Study):
                     ))
         return found
 
-    def params(self) -> dict[str, Any]:
-        """Name, subjects and sessions."""
-        return {"name": self.name, "subjects": self.subjects, "sessions": self.sessions}
-
     def stimuli(self) -> "pd.DataFrame":
         """The 16,540 training and 200 test images, indexed by file stem."""
         import pandas as pd
@@ -142,10 +139,10 @@ class Gifford2022Large(Study):
         return table.set_index("stimulus")
 
     @staticmethod
-    def _pick(folder: Path, prefix: str, numbers: list[int] | None) -> list[Path]:
-        if numbers is None:
+    def _pick(folder: Path, prefix: str, labels: list[str] | None) -> list[Path]:
+        if labels is None:
             return sorted(p for p in folder.glob(f"{prefix}-*") if p.is_dir())
-        paths = [folder / f"{prefix}-{n:02d}" for n in numbers]
+        paths = [folder / f"{prefix}-{int(n):02d}" if n.isdigit() else folder / f"{prefix}-{n}" for n in labels]
         for path in paths:
             if not path.is_dir():
                 raise missing_data(path, Gifford2022Large.dataset, "folder not found")

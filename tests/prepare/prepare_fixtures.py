@@ -29,7 +29,7 @@ class TinyStudy(Study):
     def download(self) -> None:
         raise AssertionError("tests never download")
 
-    def recordings(self) -> list[Recording]:
+    def find_recordings(self) -> list[Recording]:
         return list(self._recordings)
 
     def params(self) -> dict:

@@ -6,6 +6,7 @@ import pytest
 from neuroarena.errors import NeuroarenaError
 from neuroarena.splits.audit import audit_split
 from neuroarena.splits.base import Split
+from conftest import make_metadata
 from neuroarena.splits.splitters import (
     BySession, CrossSubject, LeaveConceptOut, Predefined, WithinSubject, make_splitter,
 )
@@ -31,14 +32,34 @@ def test_split_rejects_unsorted_or_overlapping_parts():
 
 
 def test_predefined_keeps_the_study_test_set_and_carves_val_by_stimulus(metadata):
-    split = assert_clean(metadata, Predefined(val_fraction=0.25, seed=0))
+    split = assert_clean(metadata, Predefined(val_fraction=0.25, seed=0, val_by="stimulus"))
     # 8 train stimuli -> 2 to val; 12 (subject, session) pairs each
     assert split.sizes() == {"train": 72, "val": 24, "test": 24}
     assert values(metadata, split.test, "stimulus") == {"test_0", "test_1"}
     assert len(values(metadata, split.val, "stimulus")) == 2
     assert values(metadata, split.val, "split") == {"train"}
-    val_sets = {tuple(Predefined(val_fraction=0.25, seed=s).split(metadata).val) for s in range(5)}
+    val_sets = {tuple(Predefined(val_fraction=0.25, seed=s, val_by="stimulus").split(metadata).val) for s in range(5)}
     assert len(val_sets) > 1
+
+
+def test_predefined_val_holds_out_concepts_when_the_test_concepts_are_unseen(metadata):
+    # the fixture's test stimuli are of cat_4, a category no train stimulus has (as THINGS' test concepts)
+    splitter = Predefined(val_fraction=0.25, seed=0)
+    assert splitter.group_column(metadata) == "category"
+    split = assert_clean(metadata, splitter)
+    val_categories, train_categories = values(metadata, split.val, "category"), values(metadata, split.train, "category")
+    assert len(val_categories) == 1 and not val_categories & train_categories
+    assert split.sizes() == {"train": 72, "val": 24, "test": 24}
+
+
+def test_predefined_val_holds_out_stimuli_when_test_categories_are_seen(metadata):
+    metadata.loc[metadata["stimulus"] == "test_0", "category"] = "cat_0"
+    splitter = Predefined(val_fraction=0.25, seed=0)
+    assert splitter.group_column(metadata) == "stimulus"
+    split = assert_clean(metadata, splitter)
+    assert len(values(metadata, split.val, "stimulus")) == 2
+    # 2 of 8 train stimuli, drawn alone: their categories stay in training
+    assert Predefined(val_fraction=0.25, val_by="stimulus").group_column(make_metadata()) == "stimulus"
 
 
 def test_predefined_needs_the_study_split(metadata):

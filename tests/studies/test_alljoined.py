@@ -42,39 +42,37 @@ def test_alljoined1_recordings_one_per_subject_and_session(root1):
     assert [r.id for r in Xu2024Alljoined(root1, subjects=[2]).recordings()] == ["sub-02_ses-1_task-images"]
 
 
-def test_alljoined1_epochs_end_to_end_in_block_and_trial_order(root1):
-    raw = Xu2024Alljoined(root1).recordings()[0].load()
-    assert raw.ch_names == list(BIOSEMI64)
-    assert (raw.info["sfreq"], raw.n_times) == (512.0, 4 * ALLJOINED1_TIMES)
+def test_alljoined1_epochs_in_block_and_trial_order(root1):
+    epochs = Xu2024Alljoined(root1).recordings()[0].load()
+    assert isinstance(epochs, mne.BaseEpochs)
+    assert epochs.ch_names == list(BIOSEMI64)
+    assert (epochs.info["sfreq"], len(epochs.times), epochs.info["line_freq"]) == (512.0, ALLJOINED1_TIMES, 60.0)
+    assert epochs.tmin == pytest.approx(-26 / 512)
     # sub-01 ses-1 holds fixture epochs 0, 1, 2 (block 1, trials 1-3) and 3 (block 2), across both splits
-    expected = np.concatenate([alljoined1_epoch(i) for i in (0, 1, 2, 3)], axis=1)
-    np.testing.assert_array_equal(raw.get_data(), expected)
-    edges = [a["onset"] for a in raw.annotations if a["description"] == "EDGE boundary"]
-    np.testing.assert_allclose(edges, np.array([1, 2, 3]) * ALLJOINED1_TIMES / 512, atol=1e-6)
+    expected = np.stack([alljoined1_epoch(i) for i in (0, 1, 2, 3)])
+    np.testing.assert_array_equal(epochs.get_data(), expected)
 
 
 def test_alljoined1_events(root1):
     recording = Xu2024Alljoined(root1).recordings()[0]
     events = recording.events()
     assert tuple(events.columns) == EVENT_COLUMNS
-    np.testing.assert_allclose(events["onset"], (np.arange(4) * ALLJOINED1_TIMES + 26) / 512)
-    assert events["stimulus"].tolist() == ["2951", "3050", "2951", "4130"]
-    assert events["split"].tolist() == ["train", "test", "train", "train"]
-    assert (events["kind"] == "stimulus").all() and (events["category"] == "").all()
-    assert (events["duration"] == 0.3).all()
-    raw = recording.load()
-    samples = raw.time_as_index(events["onset"].to_numpy(), use_rounding=True)
-    # the onset sample of epoch k is sample 26 of that epoch
-    np.testing.assert_allclose(raw.get_data()[0, samples], [alljoined1_epoch(k)[0, 26] for k in range(4)])
+    assert len(events) == len(recording.load())
 
 
-def test_alljoined1_each_epoch_filtered_on_its_own(root1):
-    raw = Xu2024Alljoined(root1).recordings()[0].load()
-    alone = mne.io.RawArray(alljoined1_epoch(2), raw.info.copy(), verbose=False)
-    raw.filter(None, 100.0, verbose=False)
-    alone.filter(None, 100.0, verbose=False)
-    np.testing.assert_allclose(raw.get_data()[:, 2 * ALLJOINED1_TIMES:3 * ALLJOINED1_TIMES], alone.get_data(),
-                               rtol=1e-10, atol=1e-16)
+def test_alljoined1_store_adapts_the_task_to_the_epochs(root1, tmp_path):
+    from neuroarena.prepare.build import build_store
+    from neuroarena.prepare.config import PrepareConfig
+
+    store = build_store(Xu2024Alljoined(root1), PrepareConfig(notch="line"), tmp_path, progress=False)
+    applied = store.manifest["config"]
+    assert applied["l_freq"] is None and applied["h_freq"] == 40.0 and applied["notch"] == []
+    assert applied["window_start"] == pytest.approx(-26 / 512) and store.n_times == 65
+    notes = " | ".join(store.manifest["adapted"])
+    assert "high-pass 0.5 Hz left out: the release high-passed at 0.5 Hz" in notes
+    assert "notch 60 Hz left out: the release removed it" in notes
+    assert "window -0.2..0.8 s cut to -0.0508..0.599 s: the release's epochs span -0.0508..0.599 s" in notes
+    assert "baseline -0.2..0 s cut to -0.0508..0 s" in notes
 
 
 def test_alljoined1_stimuli_written_once_from_the_parquet_images(root1):
@@ -95,7 +93,7 @@ def test_alljoined1_errors(tmp_path, root1):
     with pytest.raises(NeuroarenaError, match="data: no Alljoined-1 parquet files") as info:
         Xu2024Alljoined(tmp_path).recordings()
     assert "--dataset alljoined-1 --download" in str(info.value)
-    with pytest.raises(NeuroarenaError, match="no epochs of subject 5"):
+    with pytest.raises(NeuroarenaError, match=r"no recording of subject\(s\) 5"):
         Xu2024Alljoined(root1, subjects=[1, 5]).recordings()
     import pyarrow.parquet as pq
 
@@ -111,7 +109,8 @@ def test_alljoined1_errors(tmp_path, root1):
 def test_alljoined1_registry(root1):
     for name in ("xu2024alljoined", "alljoined-1"):
         assert isinstance(get_study(name, root=root1), Xu2024Alljoined)
-    assert Xu2024Alljoined(root1).params() == {"name": "Xu2024Alljoined", "subjects": None, "onset_sample": 26}
+    assert Xu2024Alljoined(root1).params() == {"name": "Xu2024Alljoined", "subjects": None, "sessions": None,
+                                               "onset_sample": 26}
 
 
 # Alljoined-1.6M: raw EMOTIV EDF per block, image order from stim_order.parquet -------------------------
@@ -187,4 +186,5 @@ def test_alljoined16m_errors(tmp_path, root16):
 def test_alljoined16m_registry(root16):
     for name in ("xu2025alljoined", "alljoined-1.6m", "Alljoined-1.6M"):
         assert isinstance(get_study(name, root=root16), Xu2025Alljoined)
-    assert Xu2025Alljoined(root16, subjects=[2]).params() == {"name": "Xu2025Alljoined", "subjects": [2]}
+    assert Xu2025Alljoined(root16, subjects=[2]).params() == {"name": "Xu2025Alljoined", "subjects": ["2"],
+                                                                "sessions": None}

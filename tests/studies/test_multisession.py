@@ -81,13 +81,12 @@ def test_course_layout_gives_the_same_recordings(bids_root, course_root):
     assert course[0].path.name == "sub-02_ses-01_task-lowSpeed_run-01_1000Hz.npy"
     for b, c in zip(bids, course):
         pd.testing.assert_frame_equal(b.events(), c.events())
-    raw_b, raw_c = bids[7].load(), course[7].load()
-    assert raw_c.ch_names == CH_NAMES and raw_c.info["sfreq"] == 1000.0
-    boundaries = raw_c.annotations[raw_c.annotations.description == "EDGE boundary"]
-    assert boundaries.onset.tolist() == [0.5, 1.0, 1.5]  # between the 4 epochs
-    np.testing.assert_allclose(raw_c.get_data(), raw_b.get_data(), rtol=1e-6)
+    raw_b, epochs_c = bids[7].load(), course[7].load()
+    assert epochs_c.ch_names == CH_NAMES and epochs_c.info["sfreq"] == 1000.0
+    assert (len(epochs_c), epochs_c.tmin, len(epochs_c.times)) == (4, 0.0, 500)
+    np.testing.assert_allclose(np.concatenate(list(epochs_c.get_data()), axis=1), raw_b.get_data(), rtol=1e-6)
     # standard positions, in the head frame that set_montage moves them to
-    assert np.linalg.norm(raw_c.info["chs"][3]["loc"][:3]) == pytest.approx(0.1, abs=0.03)
+    assert np.linalg.norm(epochs_c.info["chs"][3]["loc"][:3]) == pytest.approx(0.1, abs=0.03)
 
 
 def test_course_arrays_need_channel_names(course_root):
@@ -147,7 +146,8 @@ def test_registry_params_and_default_root(bids_root):
     assert isinstance(study, Wang2025Multisession)
     assert get_study("Wang2025Multisession").root == data_dir() / "Wang2025Multisession"
     assert study.params() == {"name": "Wang2025Multisession", "root": str(bids_root), "layout": "bids",
-                              "presentation": "slow", "subjects": None, "ch_names": None}
+                              "presentation": "slow", "subjects": None, "sessions": None,
+                              "ch_names": None}
     with pytest.raises(NeuroarenaError, match="unknown presentation 'fast'"):
         Wang2025Multisession(bids_root, presentation="fast")
 

@@ -76,14 +76,14 @@ def test_registry_names(root):
         study = get_study(name, root=root)
         assert isinstance(study, Grootswagers2022Human) and study.root == root
     assert Grootswagers2022Human(root, subjects=[3, 1]).params() == {
-        "name": "Grootswagers2022Human", "subjects": [1, 3]}
+        "name": "Grootswagers2022Human", "subjects": ["1", "3"], "sessions": None}
 
 
 def test_missing_data_names_folder_and_fix(tmp_path, root):
     with pytest.raises(NeuroarenaError, match="nowhere") as info:
         Grootswagers2022Human(tmp_path / "nowhere").recordings()
     assert "neuroarena eeg image --dataset things-eeg1 --download" in str(info.value)
-    with pytest.raises(NeuroarenaError, match="sub-07: subject not found"):
+    with pytest.raises(NeuroarenaError, match=r"no recording of subject\(s\) 7 \(found: 01, 02\)"):
         Grootswagers2022Human(root, subjects=[1, 7]).recordings()
     with pytest.raises(NeuroarenaError, match="stimuli: stimulus images not found"):
         Grootswagers2022Human(tmp_path).stimuli()

@@ -91,7 +91,7 @@ def test_registry_names(root):
         assert isinstance(study, Gifford2022Large) and study.root == root
     assert Gifford2022Large().root.name == "Gifford2022Large"
     assert Gifford2022Large(root, subjects=[2, 1]).params() == {
-        "name": "Gifford2022Large", "subjects": [1, 2], "sessions": None}
+        "name": "Gifford2022Large", "subjects": ["1", "2"], "sessions": None}
 
 
 def test_missing_data_names_folder_and_fix(tmp_path, root):

@@ -28,6 +28,8 @@ class Simulated(Study):
         The experiment; default the preset named ``preset``.
     preset : str
         Name of a :data:`~neuroarena.studies.simulated.config.PRESETS` entry.
+    subjects, sessions : list of str, optional
+        Keep only these (``"01"``, ``"1"``; see :class:`~neuroarena.studies.base.Study`).
     """
 
     name = "Simulated"
@@ -36,9 +38,10 @@ class Simulated(Study):
     description = "Simulated THINGS-like visual EEG experiment, generated locally."
 
     def __init__(self, root: str | Path | None = None, config: SimulationConfig | None = None,
-                 preset: str = "default"):
+                 preset: str = "default", subjects: list[str] | None = None, sessions: list[str] | None = None):
         self.config = config if config is not None else SimulationConfig.preset(preset)
-        super().__init__(root if root is not None else data_dir() / f"simulated-{stable_hash(self.config)}")
+        super().__init__(root if root is not None else data_dir() / f"simulated-{stable_hash(self.config)}",
+                         subjects, sessions)
 
     def download(self) -> None:
         """Generate and write the dataset and its oracle ceiling to :attr:`root` (local; a no-op if written)."""
@@ -47,7 +50,7 @@ class Simulated(Study):
         write_dataset(self.config, self.root)
         self.ceiling()
 
-    def recordings(self) -> list[Recording]:
+    def find_recordings(self) -> list[Recording]:
         """Every session of every subject, read through :class:`~neuroarena.studies.bids.BidsStudy`."""
         from neuroarena.studies.bids import BidsStudy
         from neuroarena.studies.simulated.writer import TASK, write_dataset
@@ -57,7 +60,7 @@ class Simulated(Study):
 
     def params(self) -> dict[str, Any]:
         """Name and the full simulation configuration."""
-        return {"name": self.name, "config": self.config.model_dump(mode="json")}
+        return {**super().params(), "config": self.config.model_dump(mode="json")}
 
     def stimulus_features(self) -> "pd.DataFrame":
         """True latent features, shape (n_stimuli, feature_dim), indexed by stimulus id."""
