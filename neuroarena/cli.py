@@ -24,7 +24,20 @@ def _parser() -> argparse.ArgumentParser:
     eeg = sub.add_parser("eeg", help="run EEG decoding tasks", description="Run EEG decoding tasks: "
                          "prepare the data, train and test every model with every seed, print the leaderboard.")
     eeg.add_argument("tasks", nargs="+", metavar="TASK", help="task names (see `neuroarena list tasks`) or YAML paths")
-    eeg.add_argument("--dataset", help="dataset name (default: the task's own; `simulated` runs offline)")
+    data = eeg.add_argument_group("data")
+    data.add_argument("--dataset", metavar="NAME|FOLDER|FILE.yaml",
+                      help="a registered dataset (`neuroarena list studies`; `simulated` runs offline), a BIDS "
+                           "folder, or a dataset YAML naming a study and its parameters (default: the task's own)")
+    data.add_argument("--subjects", nargs="+", metavar="SUBJECT", help="only these subjects (e.g. 01 02 or 1 2)")
+    data.add_argument("--sessions", nargs="+", metavar="SESSION", help="only these sessions")
+    data.add_argument("--dataset-param", nargs="+", metavar="KEY=VALUE", dest="dataset_param",
+                      help="any parameter of the study, the value read as YAML: layout=course, task=erp, "
+                           "'event_columns={trial_type: category}' (recorded; over a dataset YAML's)")
+    data.add_argument("--split", metavar="SPLITTER",
+                      help="replace the task's split: predefined, leave_concept_out, cross_subject, within_subject, "
+                           "by_session (recorded)")
+    data.add_argument("--split-param", nargs="+", metavar="KEY=VALUE", dest="split_param",
+                      help="parameters of --split, e.g. test_fraction=0.25 seed=1")
     eeg.add_argument("-m", "--models", nargs="+", default=["all_baseline"], metavar="MODEL",
                      help="models or groups: all_baseline, all_classic, all (default: all_baseline)")
     eeg.add_argument("--seeds", nargs="+", type=int, metavar="SEED", help="seeds (default: 33 34 35)")
@@ -128,12 +141,13 @@ def _eeg(args: argparse.Namespace) -> None:
     from neuroarena.runner import api
 
     console = Console(stderr=True)
+    data = _data_options(args)
     if args.download:
         for task in args.tasks:
-            api.download(task, args.dataset)
+            api.download(task, args.dataset, dataset_params=data["dataset_params"])
     if args.prepare:
         for task in args.tasks:
-            store = api.prepare(task, args.dataset, progress=True)
+            store = api.prepare(task, args.dataset, progress=True, dataset_params=data["dataset_params"])
             console.print(f"{task}: {len(store)} windows x {store.n_chans} channels x {store.n_times} samples "
                           f"at {store.sfreq:g} Hz in {store.root}")
         return
@@ -146,13 +160,29 @@ def _eeg(args: argparse.Namespace) -> None:
     frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,
                     recipe_overrides=overrides, model_params=model_params, retry=args.retry,
                     embedder=args.embedder, text_adaptation=args.text_adaptation,
-                    progress=console.print, live=console.is_terminal, **_executor_options(args), **kwargs)
+                    progress=console.print, live=console.is_terminal, **data, **_executor_options(args), **kwargs)
     from neuroarena.report.leaderboard import leaderboard
 
     _print_leaderboard(leaderboard(frame), "neuroarena leaderboard (this run)")
     failed = frame[frame["status"] != "ok"] if len(frame) else frame
     if len(failed):
         raise SystemExit(f"error: {len(failed)} job(s) failed; see the lines above, fix, then re-run with --retry")
+
+
+def _data_options(args: argparse.Namespace) -> dict:
+    """``api.run``'s ``dataset_params`` and ``split`` from ``--subjects``, ``--sessions``, ``--dataset-param``
+    and ``--split``/``--split-param``."""
+    from neuroarena.errors import NeuroarenaError
+    from neuroarena.studies.spec import parse_params
+
+    params = parse_params(args.dataset_param)
+    for name in ("subjects", "sessions"):
+        if getattr(args, name):
+            params[name] = list(getattr(args, name))
+    if args.split_param and not args.split:
+        raise NeuroarenaError("--split-param needs --split", fix="name the splitter with --split")
+    split = {"name": args.split, "params": parse_params(args.split_param)} if args.split else None
+    return {"dataset_params": params or None, "split": split}
 
 
 def _executor_options(args: argparse.Namespace) -> dict:

@@ -9,29 +9,33 @@ from neuroarena.home import results_dir
 from neuroarena.metrics.normalized import REFERENCE_MODEL
 from neuroarena.runner.home import use_home
 from neuroarena.runner.job import JobSpec, open_store
+from neuroarena.studies.spec import DatasetSpec, dataset_spec
+from neuroarena.tasks.config import SplitConfig
 from neuroarena.training.recipe import DEFAULT_SEEDS
 
 
-
-def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | None = None,
+def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path | DatasetSpec | None = None,
                 seeds: Sequence[int] = DEFAULT_SEEDS, debug: bool = False,
                 recipe_overrides: dict[str, Any] | None = None, model_params: dict[str, Any] | None = None,
                 home: str | Path | None = None,
                 notes: Callable[[str], None] = lambda message: None,
-                embedder: str | None = None, text_adaptation: str | None = None) -> list[JobSpec]:
+                embedder: str | None = None, text_adaptation: str | None = None,
+                dataset_params: dict[str, Any] | None = None,
+                split: SplitConfig | dict | None = None) -> list[JobSpec]:
     """Every (task, dataset, model, seed) job of a request, the reference model included.
 
     A model that cannot predict a task's target kind is skipped on that task with a note; a model named
     explicitly that fits none of the requested tasks is an error. ``embedder`` and ``text_adaptation``
-    apply to the tasks with embedding (caption) targets.
+    apply to the tasks with embedding (caption) targets; ``dataset_params`` are set on the dataset of
+    every task (its own default when ``dataset`` is None); ``split`` replaces every task's split.
     """
     from neuroarena.models.registry import expand_models, get_model
-    from neuroarena.studies.registry import study_class
     from neuroarena.tasks.config import load_task
 
     configs = {name: load_task(name) for name in tasks}
-    for config in configs.values():
-        study_class(dataset or config.default_dataset)
+    datasets = {name: dataset_spec(dataset or config.default_dataset, dataset_params)
+                for name, config in configs.items()}
+    split = SplitConfig.model_validate(split) if isinstance(split, dict) else split
     names = expand_models(list(models))
     if REFERENCE_MODEL not in names:
         names.append(REFERENCE_MODEL)
@@ -49,12 +53,12 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | None
             is_embedding = task.target.kind == "embedding"
             is_caption = is_embedding and task.target.source == "caption"
             for seed in seeds:
-                jobs.append(JobSpec(task=task_name, dataset=dataset or task.default_dataset, model=name,
+                jobs.append(JobSpec(task=task_name, dataset=datasets[task_name], model=name,
                                     seed=int(seed), debug=debug, recipe_overrides=dict(recipe_overrides or {}),
                                     model_params=_params_for(name, model_params),
                                     embedder=embedder if is_embedding else None,
                                     text_adaptation=text_adaptation if is_caption else None,
-                                    home=None if home is None else str(home)))
+                                    split=split, home=None if home is None else str(home)))
     return jobs
 
 
@@ -70,38 +74,41 @@ def _params_for(model: str, model_params: dict[str, Any] | None) -> dict[str, An
     return {k: v for k, v in model_params.items() if k in accepted}
 
 
-def prepare(task: str, dataset: str | None = None, home: str | Path | None = None, progress: bool = True,
-            model: str = REFERENCE_MODEL):
+def prepare(task: str, dataset: str | Path | DatasetSpec | None = None, home: str | Path | None = None,
+            progress: bool = True, model: str = REFERENCE_MODEL, dataset_params: dict[str, Any] | None = None):
     """Build (or reuse) the window store of ``task`` on ``dataset`` as ``model`` needs it.
 
     Models with input rules (sampling rate, channel set) get their own store; the default is the task's.
+    ``dataset`` and ``dataset_params`` as for :func:`run`.
     Returns the :class:`~neuroarena.prepare.store.WindowStore`.
     """
     from neuroarena.tasks.config import load_task
 
     use_home(home)
     config = load_task(task)
-    spec = JobSpec(task=task, dataset=dataset or config.default_dataset, model=model, seed=0)
+    spec = JobSpec(task=task, dataset=dataset_spec(dataset or config.default_dataset, dataset_params), model=model,
+                   seed=0)
     study, store = open_store(spec, config, progress=progress)
     study.ceiling()
     return store
 
 
-def download(task: str, dataset: str | None = None, home: str | Path | None = None) -> None:
-    """Download the raw files of ``dataset`` (or the task's default dataset)."""
-    from neuroarena.studies.registry import get_study
+def download(task: str, dataset: str | Path | DatasetSpec | None = None, home: str | Path | None = None,
+             dataset_params: dict[str, Any] | None = None) -> None:
+    """Download the raw files of ``dataset`` (or the task's default dataset), ``dataset_params`` applied."""
     from neuroarena.tasks.config import load_task
 
     use_home(home)
-    get_study(dataset or load_task(task).default_dataset).download()
+    dataset_spec(dataset or load_task(task).default_dataset, dataset_params).open().download()
 
 
-def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = None,
+def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | DatasetSpec | None = None,
         seeds: Sequence[int] = DEFAULT_SEEDS, debug: bool = False, home: str | Path | None = None,
         recipe_overrides: dict[str, Any] | None = None, model_params: dict[str, Any] | None = None,
         retry: bool = False, progress: Callable[[str], None] | None = None, executor: str = "inprocess",
         workers: int = 2, slurm: Any = None, live: bool = False, embedder: str | None = None,
-        text_adaptation: str | None = None):
+        text_adaptation: str | None = None, dataset_params: dict[str, Any] | None = None,
+        split: SplitConfig | dict | None = None):
     """Run the benchmark grid and return the records as a DataFrame (one row per job, with its test items).
 
     Parameters
@@ -110,8 +117,9 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
         Task names (``"image"``, ``"category"``) or task YAML paths.
     models : list of str
         Model names or groups (``all_baseline``); ``dummy`` is always added as the reference.
-    dataset : str, optional
-        ``--dataset`` name; defaults to each task's default dataset.
+    dataset : str, Path or DatasetSpec, optional
+        A registered name (``neuroarena list studies``), a BIDS folder, or a dataset YAML naming a study
+        and its parameters; defaults to each task's default dataset.
     seeds : list of int
         One job per seed (default 33, 34, 35).
     debug : bool
@@ -141,6 +149,11 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
         default the study's own space, else the task's.
     text_adaptation : {"frozen", "last_layers", "adapters", "lora"}, optional
         How the caption encoder of caption tasks trains with the EEG model (default the task's).
+    dataset_params : dict, optional
+        Parameters of the study, over the YAML's: ``{"subjects": ["01", "02"], "sessions": [1],
+        "layout": "course", ...}``; they enter the store and record hashes.
+    split : SplitConfig or dict, optional
+        Replaces every task's split, e.g. ``{"name": "cross_subject", "params": {"test_fraction": 0.25}}``.
     """
     from neuroarena.results.records import ResultStore
     from neuroarena.report.leaderboard import records_with_items
@@ -152,13 +165,14 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | None = 
     say = progress or (lambda message: None)
     tasks = [task] if isinstance(task, str) else list(task)
     jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say,
-                       embedder=embedder, text_adaptation=text_adaptation)
+                       embedder=embedder, text_adaptation=text_adaptation, dataset_params=dataset_params,
+                       split=split)
     from neuroarena.hashing import stable_hash
     from neuroarena.tasks.config import load_task
 
     prepared = set()
     for job in jobs:  # build each distinct store once, here, before jobs run anywhere
-        store_id = (job.dataset, stable_hash(job.prepare_config(load_task(job.task))))
+        store_id = (stable_hash(job.dataset), stable_hash(job.prepare_config(load_task(job.task))))
         if store_id not in prepared:
             prepare(job.task, job.dataset, progress=progress is not None, model=job.model)
             prepared.add(store_id)

@@ -35,9 +35,8 @@ Report = Callable[[int, ResultRecord], None]
 def job_key(spec: JobSpec) -> JobKey:
     """The record key of ``spec`` (loads the task and the dataset's parameters, not the data)."""
     from neuroarena.runner.stimulus_spaces import job_spaces
-    from neuroarena.studies.registry import get_study
 
-    task, study = spec.task_config(), get_study(spec.dataset)
+    task, study = spec.task_config(), spec.dataset.open()
     return spec.key(task, study.params(), job_spaces(task, study, spec.embedder))
 
 

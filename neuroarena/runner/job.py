@@ -21,7 +21,8 @@ from neuroarena.runner.targets import TaskTargets, make_targets
 from neuroarena.targets.embeddings import StimulusEmbeddings
 from neuroarena.prepare.config import PrepareConfig
 from neuroarena.runner.home import use_home
-from neuroarena.tasks.config import TaskConfig, load_task
+from neuroarena.studies.spec import DatasetSpec
+from neuroarena.tasks.config import SplitConfig, TaskConfig, load_task
 from neuroarena.training.recipe import DEBUG_OVERRIDES, Recipe
 
 
@@ -29,14 +30,15 @@ from neuroarena.training.recipe import DEBUG_OVERRIDES, Recipe
 class JobSpec:
     """Everything a job needs; picklable, so any executor (local process, Slurm) can ship it.
 
-    ``model_params`` go to the model's builder (e.g. an adaptation preset); ``embedder`` replaces the
-    embedder of the task's targets (``--embedder``) and ``text_adaptation`` how its caption encoder trains
-    (``--text-adaptation``); ``home`` is the root folder, carried explicitly so a job on another machine
-    writes where its controller reads.
+    ``dataset`` is the study and its parameters (``--dataset``, ``--subjects``, ...); ``model_params`` go
+    to the model's builder (e.g. an adaptation preset); ``embedder`` replaces the embedder of the task's
+    targets (``--embedder``), ``text_adaptation`` how its caption encoder trains (``--text-adaptation``)
+    and ``split`` the task's split (``--split``); ``home`` is the root folder, carried explicitly so a
+    job on another machine writes where its controller reads.
     """
 
     task: str
-    dataset: str
+    dataset: DatasetSpec | str
     model: str
     seed: int
     debug: bool = False
@@ -44,15 +46,25 @@ class JobSpec:
     model_params: dict[str, Any] = field(default_factory=dict)
     embedder: str | None = None
     text_adaptation: str | None = None
+    split: SplitConfig | None = None
     home: str | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.dataset, DatasetSpec):  # a name, folder or YAML, resolved once
+            from neuroarena.studies.spec import dataset_spec
+
+            object.__setattr__(self, "dataset", dataset_spec(self.dataset))
+
     def task_config(self) -> TaskConfig:
-        """The task, with ``text_adaptation`` applied."""
+        """The task, with ``text_adaptation`` and ``split`` applied."""
         task = load_task(self.task)
-        if self.text_adaptation is None:
+        if self.text_adaptation is None and self.split is None:
             return task
         data = task.model_dump()
-        data["target"]["text_adaptation"] = {"method": self.text_adaptation}
+        if self.text_adaptation is not None:
+            data["target"]["text_adaptation"] = {"method": self.text_adaptation}
+        if self.split is not None:
+            data["split"] = self.split.model_dump()
         return TaskConfig.model_validate(data)
 
     def recipe(self, task: TaskConfig) -> Recipe:
@@ -82,15 +94,14 @@ class JobSpec:
             "model": self.model,
             "model_params": self.model_params,
         }
-        return JobKey(task.name, self.dataset, self.model, self.seed, stable_hash(config))
+        return JobKey(task.name, self.dataset.label, self.model, self.seed, stable_hash(config))
 
 
 def open_store(spec: JobSpec, task: TaskConfig, progress: bool = False):
     """The study and the window store of ``spec`` (built when missing, reused when present)."""
     from neuroarena.prepare.build import build_store
-    from neuroarena.studies.registry import get_study
 
-    study = get_study(spec.dataset)
+    study = spec.dataset.open()
     return study, build_store(study, spec.prepare_config(task), cache_dir(), progress=progress)
 
 
@@ -207,7 +218,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
     use_home(spec.home)
     task = spec.task_config()
     start = time.perf_counter()
-    study_params: dict[str, Any] = {"name": spec.dataset}
+    study_params: dict[str, Any] = {"name": spec.dataset.label}
     key = None
     with PeakMemory() as memory:
         try:
@@ -278,7 +289,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
             metrics, val_metrics, test_items = {}, {}, {}
             details = {"training": {"traceback": traceback.format_exc()}}
             if key is None:
-                key = JobKey(task.name, spec.dataset, spec.model, spec.seed, "unresolved")
+                key = JobKey(task.name, spec.dataset.label, spec.model, spec.seed, "unresolved")
             recipe = spec.recipe(task)
     return ResultRecord(
         key=key, status=status, error=error, metrics=metrics, val_metrics=val_metrics, test_items=test_items,

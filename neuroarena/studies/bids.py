@@ -26,8 +26,9 @@ class BidsStudy(Study):
     ----------
     root : str or Path
         The BIDS root (the folder holding ``dataset_description.json``).
-    task : str
-        BIDS task label, e.g. ``"things"`` for ``*_task-things_eeg.vhdr``.
+    task : str, optional
+        BIDS task label, e.g. ``"things"`` for ``*_task-things_eeg.vhdr``; default the folder's only
+        EEG task (an error lists them when there are several).
     event_columns : dict, optional
         Renames ``*_events.tsv`` columns to :data:`EVENT_COLUMNS`, e.g.
         ``{"stim_file": "stimulus", "trial_type": "kind"}``. Added to the BIDS
@@ -45,10 +46,10 @@ class BidsStudy(Study):
     aliases = ("bids",)
     description = "A BIDS EEG dataset of your own."
 
-    def __init__(self, root: str | Path, task: str, event_columns: dict[str, str] | None = None, name: str = "bids",
-                 subjects: list[str] | None = None, sessions: list[str] | None = None):
+    def __init__(self, root: str | Path, task: str | None = None, event_columns: dict[str, str] | None = None,
+                 name: str = "bids", subjects: list[str] | None = None, sessions: list[str] | None = None):
         super().__init__(root, subjects, sessions)
-        self.task = task
+        self.task = task if task is not None else only_task(self.root)
         self.name = name
         self.event_columns = _column_mapping(event_columns or {}, self.root)
 
@@ -89,6 +90,23 @@ class BidsStudy(Study):
         )
 
 
+def only_task(root: Path) -> str:
+    """The one EEG task of a BIDS folder (from ``*_task-<label>_eeg.<ext>`` file names)."""
+    import re
+
+    if not root.is_dir():
+        raise NeuroarenaError("BIDS folder not found", path=root, fix="check the path given to --dataset")
+    pattern = re.compile(r"_task-([A-Za-z0-9]+)_(?:.*_)?eeg\.")
+    tasks = sorted({m.group(1) for p in root.glob("sub-*/**/*_eeg.*") if (m := pattern.search(p.name))
+                    and p.suffix in RAW_EXTENSIONS})
+    if len(tasks) != 1:
+        found = f"tasks {', '.join(tasks)}" if tasks else "no EEG recording"
+        raise NeuroarenaError(f"this BIDS folder holds {found}", path=root,
+                              fix="name the task: --dataset-param task=<label>" if tasks else
+                              "check that sub-*/[ses-*/]eeg/*_task-<label>_eeg.<vhdr|edf|bdf|set|fif> exist")
+    return tasks[0]
+
+
 def _column_mapping(event_columns: dict[str, str], root: Path) -> dict[str, str]:
     unknown = sorted(set(event_columns.values()) - set(EVENT_COLUMNS))
     if unknown:
@@ -121,7 +139,8 @@ def read_events_tsv(path: str | Path, event_columns: dict[str, str]) -> "pd.Data
     pandas.DataFrame, shape (n_events, len(EVENT_COLUMNS))
         ``onset``, ``duration`` and ``rt`` as floats (seconds; ``n/a`` -> NaN, but
         every event needs an onset), the
-        other columns as strings (``n/a`` or absent -> ``""``).
+        other columns as strings (``n/a`` or absent -> ``""``); ``kind`` is ``"stimulus"``
+        for every event when no file column is mapped to it.
     """
     import numpy as np
     import pandas as pd
@@ -147,6 +166,8 @@ def read_events_tsv(path: str | Path, event_columns: dict[str, str]) -> "pd.Data
             events[column] = numbers.astype(float)
         else:
             events[column] = values.astype(str)
+    if "kind" not in renames.values() and "kind" not in table:
+        events["kind"] = "stimulus"  # no column says what an event is: each one is a stimulus (documented)
     if events["onset"].isna().any():
         raise NeuroarenaError("an event has no onset", path=path, fix="give every event its onset in seconds")
     return events

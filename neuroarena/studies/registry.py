@@ -16,6 +16,10 @@ _MULTISESSION = "neuroarena.studies.multisession:Wang2025Multisession"
 
 #: ``--dataset`` name -> (``module:Class``, constructor parameters, one-line description).
 STUDIES: dict[str, tuple[str, dict, str]] = {
+    "bids": (
+        "neuroarena.studies.bids:BidsStudy", {},
+        "A BIDS EEG dataset of your own: --dataset PATH (task, event_columns through --dataset-param).",
+    ),
     "simulated": (
         _SIMULATED, {"preset": "default"},
         "Built-in THINGS-like visual experiment, simulated and written as BIDS on first use (offline).",
