@@ -101,6 +101,13 @@ def adapt_to_epochs(config: PrepareConfig, release: EpochedRelease) -> tuple[Pre
             notch.append(freq)
     if notch != resolve_notch(config, release.line_freq, "the release"):
         changes["notch"] = notch
+    if release.whitened and config.reference is not None:
+        changes["reference"] = None
+        notes.append(f"{config.reference if isinstance(config.reference, str) else 'the'} reference left out: the "
+                     "release whitened the channels (each is a mix of electrodes)")
+    if release.whitened and config.interpolate_missing:
+        raise NeuroarenaError("the release whitened its channels: missing ones cannot be interpolated from the others",
+                              fix="use a model that takes the release's channels, or its raw release")
     window, baseline, window_notes = _fit_window(config, release)
     notes += window_notes
     if window != (config.window_start, config.window_duration):

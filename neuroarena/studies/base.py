@@ -58,6 +58,9 @@ class EpochedRelease:
         The interval it baseline-corrected.
     line_freq : float
         Power-line frequency where it was recorded (50 or 60 Hz).
+    whitened : bool
+        The channels were mixed by a spatial whitening (multivariate noise normalisation): a channel
+        is no longer one electrode's potential, so neither re-referencing nor interpolating applies.
     steps : str
         Its other steps, in words (ICA, multivariate noise normalisation, ...), for the record.
     """
@@ -71,6 +74,7 @@ class EpochedRelease:
     reference: str | None = None
     baseline: tuple[float, float] | None = None
     line_freq: float = 50.0
+    whitened: bool = False
     steps: str = ""
 
     @property

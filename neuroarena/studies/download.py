@@ -124,6 +124,41 @@ def extract(archive: str | Path, folder: str | Path) -> Path:
     return folder
 
 
+def unpack_folder(archive: str | Path, target: str | Path, marker: str, depth: int = 0) -> Path:
+    """Unpack the folder of ``archive`` that holds ``marker`` as ``target``, whatever folders wrap it, then delete
+    the archive.
+
+    The folder is the ``depth``-th parent of the first file named ``marker`` (0: the folder holding it,
+    1: the one above, as for ``sub-01/ses-01/raw_eeg_training.npy``); it may be the archive's top level.
+    ``target`` is replaced.
+
+    Returns
+    -------
+    Path
+        ``target``.
+    """
+    archive, target = Path(archive), Path(target)
+    staging = target.parent / f".{target.name}.unpacking"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        extract(archive, staging)
+        found = sorted(staging.rglob(marker))
+        if not found:
+            raise NeuroarenaError(f"{archive.name} holds no {marker}", path=archive,
+                                  fix="delete it and download it again")
+        source = found[0].parents[depth]
+        if source != staging and staging not in source.parents:
+            raise NeuroarenaError(f"{archive.name} holds {marker} at its top, not {depth} folder(s) down",
+                                  path=archive, fix=f"unpack it by hand as {target}")
+        if target.exists():
+            shutil.rmtree(target)
+        source.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    archive.unlink()
+    return target
+
+
 def _refuse_escapes(archive: Path, names: list[str]) -> None:
     for name in names:
         if name.startswith("/") or ".." in Path(name).parts:

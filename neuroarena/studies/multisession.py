@@ -2,35 +2,43 @@
 from __future__ import annotations
 
 import re
+import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.home import data_dir
-from neuroarena.studies.base import EVENT_COLUMNS, STIMULUS_COLUMNS, EpochedRelease, Recording, Study, same_label
+from neuroarena.studies.base import STIMULUS_COLUMNS, EpochedRelease, Recording, Study, same_label
+from neuroarena.studies.multisession_files import (
+    CATEGORIES, COURSE_TIMES, SFREQ, detect_layout, epoch_onsets, event_onsets, image_events, image_id,
+    read_captions, read_channel_names, read_course_epochs, read_curry, read_image_table,
+)
 
 if TYPE_CHECKING:
     import mne
-    import numpy as np
     import pandas as pd
 
-#: The 20 image categories, in the order of the experiment's class indices (``*_1000Hz.json``).
-CATEGORIES: tuple[str, ...] = (
-    "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
-    "diningtable", "dog", "flower", "horse", "motorbike", "person", "sheep", "sofa", "train", "tvmonitor",
-)
+__all__ = ["CATEGORIES", "Wang2025Multisession", "detect_layout", "image_id", "read_captions", "read_image_table"]
+
 #: ``presentation`` -> BIDS task labels: slow (1 s per image) and rapid (RSVP, 5 images per second).
 TASKS: dict[str, tuple[str, ...]] = {"slow": ("lowSpeed",), "rapid": ("rsvp",), "both": ("lowSpeed", "rsvp")}
-#: Sampling rate of the recordings and of the course arrays; ``*_events.tsv`` onsets count its samples.
-SFREQ = 1000.0
-#: ``eventnumber`` codes that mark no image of the image table: 252/254 answer right/wrong,
-#: 99 an RSVP target image inserted into a sequence (listed in ``*_specialImage.csv`` instead).
-NON_IMAGE_CODES: dict[str, frozenset[int]] = {"lowSpeed": frozenset({252, 254}), "rsvp": frozenset({99, 252, 254})}
-#: Samples per epoch of the course arrays (0-500 ms at 1000 Hz).
-COURSE_TIMES = 500
-#: The course arrays hold microvolts (its handout clips them at +-500); MNE wants volts.
-MICROVOLT = 1e-6
+#: Task label of a release file that holds several runs (``sub-03_ses-03_task-rsvpAndLowSpeed_run-01_eeg.cdt``).
+COMBINED_TASK = "rsvpAndLowSpeed"
+#: Sessions per subject on OpenNeuro (session folders of the GitHub mirror OpenNeuroDatasets/ds005589; they add up
+#: to the README's 100 sessions); used only to choose what :meth:`Wang2025Multisession.download` fetches.
+RELEASE_SESSIONS: dict[str, int] = {
+    **dict.fromkeys(("02", "03", "05", "09", "14", "15", "17", "19", "20", "23", "24", "26", "28", "29"), 5),
+    **dict.fromkeys(("11", "18", "21", "22"), 3), **dict.fromkeys(("01", "04", "06", "08"), 2),
+    **dict.fromkeys(("07", "10", "12", "13", "16", "25", "27", "30", "31", "32"), 1),
+}
+#: Sessions a split by session needs: 3 to train, 1 to validate, 1 to test (the category task's ``by_session``).
+SPLIT_SESSIONS = 5
+#: The release whose ``stimuli/`` folder holds the images (later ones are reported to carry none).
+STIMULI_TAG = "1.0.0"
+STIMULI_FIX = (f"fetch them: openneuro.download(dataset='ds005589', tag='{STIMULI_TAG}', include=['stimuli'], "
+               "target_dir=<an empty folder>) and move its stimuli/ here")
 COURSE_IMAGE_FOLDERS = ("images", "All_images")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 _RUN_NAME = re.compile(r"^sub-([A-Za-z0-9]+)_ses-([A-Za-z0-9]+)_task-([A-Za-z0-9]+)_run-([A-Za-z0-9]+)_")
@@ -58,6 +66,12 @@ class Wang2025Multisession(Study):
     absent), ``split`` ``""``. Session and run labels lose their zero padding (``ses-01`` ->
     ``"1"``); subjects keep theirs (``"02"``).
 
+    Subjects. Of the 32 subjects, 14 have 5 sessions, the others 1 to 3 (session folders of the
+    GitHub mirror OpenNeuroDatasets/ds005589, :data:`RELEASE_SESSIONS`), and a split by session
+    needs 5: by default only subjects with ``min_sessions`` sessions (of the chosen runs) are
+    used, the others left out with a :class:`~neuroarena.studies.base.SkippedWarning` and a line
+    in :attr:`skipped`; naming ``subjects`` uses exactly those.
+
     Two layouts are read (``layout``; ``"auto"`` picks the one the folder holds):
 
     ``"bids"``, the OpenNeuro release (files in ``sub-XX/ses-YY/`` with no ``eeg/`` folder;
@@ -67,15 +81,21 @@ class Wang2025Multisession(Study):
         sub-02/ses-01/sub-02_ses-01_task-lowSpeed_run-01_eeg.cdt  (+ .cdt.dpa header, .cdt.ceo)
         sub-02/ses-01/sub-02_ses-01_task-lowSpeed_run-01_events.tsv  onset, duration, eventnumber
         sub-02/ses-01/sub-02_ses-01_task-lowSpeed_run-01_image.csv   FilePath, one image per trial
-        stimuli/<category>/<image>_resized.jpg
+        stimuli/<category>/<image>_resized.jpg   (at commit 84ec938 of the mirror; reported absent after
+                                                 1.0.0, unconfirmed: CHANGES says nothing of it)
         derivatives/preprocessed_data/sub-02/ses-01/..._1000Hz.npy (not read in this layout)
         captions.txt (optional: the course's captions, copied here)
 
     The continuous Curry 8 recordings are read with MNE (it needs the ``curryreader`` package).
     ``onset`` in ``*_events.tsv`` counts samples at 1000 Hz, not seconds; ``eventnumber`` is
     the trial number (slow) or the position in its sequence (rapid); other codes are in
-    :data:`NON_IMAGE_CODES`. The n-th image event shows the n-th image of ``*_image.csv``,
-    whose rapid form puts a ``Sequence:,<k>`` line before each sequence of paths.
+    :data:`~neuroarena.studies.multisession_files.NON_IMAGE_CODES`. The n-th image event shows
+    the n-th image of ``*_image.csv``, whose rapid form puts a ``Sequence:,<k>`` line before each
+    sequence. One file, ``sub-03/ses-03/sub-03_ses-03_task-rsvpAndLowSpeed_run-01_eeg.cdt``,
+    holds several runs: nothing in the release says which or where each starts (only its
+    ``.cdt.ceo`` is in the mirror's index), so it is not read but skipped with a record, as is
+    every run with an ``*_image.csv`` but no recording of its own (its recording sits in that
+    file) and every recording lacking its image or events table.
 
     ``"course"``, as distributed for CMU 11-685 (Fall 2025; same file names as the release's
     ``derivatives/preprocessed_data``, with each run's ``_image.csv`` beside its arrays)::
@@ -85,16 +105,18 @@ class Wang2025Multisession(Study):
         [any folder]/sub-02/ses-01/sub-02_ses-01_task-lowSpeed_run-01_1000Hz.npy
         [any folder]/sub-02/ses-01/sub-02_ses-01_task-lowSpeed_run-01_image.csv
 
-    Each ``_1000Hz.npy`` holds epochs, float32, shape (n_trials, n_channels, n_times): trial k is
-    0-500 ms after the onset of the image in row k of ``_image.csv`` (filtered 0.1-100 Hz, notch
-    50 Hz), in microvolts. A recording is its epochs joined end to end into one Raw, an ``EDGE``
-    annotation between epochs (MNE filters each on its own) and one event at the start of each,
-    so windows must start at 0 s or later and end by n_times / 1000 s. The arrays carry no
-    channel names: ``ch_names`` gives them (10-05 labels, in the arrays' order; standard positions).
+    Each ``_1000Hz.npy`` holds epochs, float32, shape (n_trials, n_channels, 500): trial k is
+    0-500 ms after the onset of the image in row k of ``_image.csv``, filtered 0.1-100 Hz with a
+    50 Hz notch (handout sections 2.3-2.7), taken to be in microvolts (unconfirmed). A recording
+    is an ``mne.EpochsArray`` (:meth:`epoched` says what the release did, and a task's
+    preprocessing is adapted to it). The arrays carry no channel names (the ``_1000Hz.json``
+    beside them is a list of class indices): ``ch_names`` gives them, 10-05 labels in the arrays'
+    order, as a list or a file.
 
-    Sources: OpenNeuro ds005589 (README, ``.bidsignore``, ``*_events.tsv``, file listing); the
-    experiment's PsychoPy scripts (``FilePath`` tables, serial codes 1-100, 99, 252, 254); the
-    11-685 handout (sections 2.3-2.7) and course projects' loaders (``captions.txt`` format).
+    Sources: OpenNeuro ds005589 (README, CHANGES, ``.bidsignore``, ``*_events.tsv``, file listing
+    of the mirror); the experiment's PsychoPy scripts (``FilePath`` tables, serial codes 1-100, 99,
+    252, 254); the 11-685 handout (``1-instructions/instructions.md`` of github.com/9sntg/
+    exploring-eeg) and course projects' loaders (``captions.txt`` format).
 
     Parameters
     ----------
@@ -104,34 +126,41 @@ class Wang2025Multisession(Study):
     presentation : {"slow", "rapid", "both"}
         Which runs: slow (``task-lowSpeed``, the course's choice), rapid (``task-rsvp``) or both.
     subjects : list of str, optional
-        Subject labels to keep (``["02", "03"]``); all when None.
+        Subject labels to keep (``["02", "03"]``); when None, every subject with ``min_sessions``.
+    ch_names : list of str, or str or Path, optional
+        Channel names of the course arrays, in order, or a file of them (one per line, or a Curry
+        ``*.cdt.dpa`` header); needed to load them (the BIDS layout ignores it).
     sessions : list of str, optional
         Session labels to keep (``["1", "2"]``); all when None.
-    ch_names : list of str, optional
-        Channel names of the course arrays, in order; needed to load them (the BIDS layout ignores it).
+    min_sessions : int
+        Fewest sessions a subject needs to be used when ``subjects`` is None (5: the session split).
     """
 
     name = "Wang2025Multisession"
     aliases = ("wang2025multisession", "ds005589")
     citation = ("Xue S, Jin B, Jiang J, Guo L, Zhou J, Wang C, Liu J (2025). A multi-subject and multi-session "
                 "EEG dataset for modelling human visual object recognition. Scientific Data. OpenNeuro ds005589.")
-    description = "OpenNeuro ds005589: 122-channel EEG, 5 sessions per subject, 20 categories, captioned images."
-    line_freq = 50.0  # recorded in China
+    description = "OpenNeuro ds005589: 122-channel EEG, up to 5 sessions per subject, 20 categories, captioned images."
+    line_freq = 50.0  # recorded in Beijing; the README's 50 Hz notch
 
     def __init__(self, root: str | Path | None = None, layout: Literal["bids", "course", "auto"] = "bids",
                  presentation: Literal["slow", "rapid", "both"] = "slow", subjects: list[str] | None = None,
-                 ch_names: list[str] | None = None, sessions: list[str] | None = None):
+                 ch_names: Sequence[str] | str | Path | None = None, sessions: list[str] | None = None,
+                 min_sessions: int = SPLIT_SESSIONS):
         super().__init__(data_dir() / self.name if root is None else root, subjects, sessions)
         if layout not in ("bids", "course", "auto"):
             raise NeuroarenaError(f"unknown layout {layout!r}", fix="use 'bids', 'course' or 'auto'")
         if presentation not in TASKS:
             raise NeuroarenaError(f"unknown presentation {presentation!r}", fix="use 'slow', 'rapid' or 'both'")
+        if not isinstance(min_sessions, int) or min_sessions < 1:
+            raise NeuroarenaError(f"min_sessions {min_sessions!r} is not a positive whole number", fix="pass 1 to 5")
         self.layout = layout
         self.presentation = presentation
-        self.ch_names = None if ch_names is None else list(ch_names)
+        self.ch_names = ch_names if ch_names is None or isinstance(ch_names, (str, Path)) else list(ch_names)
+        self.min_sessions = min_sessions
 
     def download(self) -> None:
-        """Fetch the BIDS release with openneuro-py (only the chosen runs); the course files cannot be fetched."""
+        """Fetch the chosen runs of the BIDS release with openneuro-py, and its images; the course files cannot be."""
         if self.layout == "course":
             raise NeuroarenaError(
                 "the course layout has no public download", path=self.root,
@@ -140,13 +169,22 @@ class Wang2025Multisession(Study):
             )
         import openneuro
 
-        subjects = self.subjects or ["*"]
-        include = [f"sub-{s}/**/*task-{t}_*" for s in subjects for t in TASKS[self.presentation]] + ["stimuli"]
+        subjects = ([s.zfill(2) if s.isdigit() else s for s in self.subjects] if self.subjects else
+                    [s for s, n in RELEASE_SESSIONS.items() if n >= self.min_sessions])
+        include = [f"sub-{s}/**/*task-{t}_*" for s in subjects for t in TASKS[self.presentation]]
         self.root.mkdir(parents=True, exist_ok=True)
         openneuro.download(dataset="ds005589", target_dir=self.root, include=include)
+        if not (self.root / "stimuli").is_dir():
+            try:
+                openneuro.download(dataset="ds005589", target_dir=self.root, include=["stimuli"])
+            except RuntimeError:  # this version has no stimuli/: take them from the first release
+                staging = self.root.parent / f".{self.root.name}-stimuli-{STIMULI_TAG}"
+                openneuro.download(dataset="ds005589", tag=STIMULI_TAG, target_dir=staging, include=["stimuli"])
+                (staging / "stimuli").rename(self.root / "stimuli")
+                shutil.rmtree(staging, ignore_errors=True)
 
     def find_recordings(self) -> list[Recording]:
-        """Every chosen run, sorted by subject, session, task and run."""
+        """Every usable chosen run, sorted by subject, session, task and run (the rest in :attr:`skipped`)."""
         layout = self._layout()
         captions = self._captions(layout)
         return [Recording(study=self.name, subject=run.subject, session=run.session, run=run.run, task=run.task,
@@ -155,11 +193,18 @@ class Wang2025Multisession(Study):
                 for run in self._runs(layout)]
 
     def stimuli(self) -> "pd.DataFrame":
-        """Every image of the chosen runs: index stimulus id, columns :data:`STIMULUS_COLUMNS`."""
+        """Every image of the chosen runs: index stimulus id, columns :data:`STIMULUS_COLUMNS`.
+
+        Raises
+        ------
+        NeuroarenaError
+            The folder holds no image folder and no captions: nothing to embed (the fix says where to get them).
+        """
         import pandas as pd
 
         layout = self._layout()
         captions = self._captions(layout)
+        self._check_image_folder(layout, bool(captions))
         rows = {}
         for run in self._runs(layout):
             for stimulus, category in read_image_table(run.images):
@@ -170,9 +215,10 @@ class Wang2025Multisession(Study):
         return table
 
     def params(self) -> dict[str, Any]:
-        """Name, folder, layout, presentation, subjects and course channel names."""
+        """Name, folder, layout, presentation, subjects, sessions, course channel names and min_sessions."""
+        names = None if self.ch_names is None else read_channel_names(self.ch_names)
         return {**super().params(), "root": str(self.root), "layout": self.layout,
-                "presentation": self.presentation, "ch_names": self.ch_names}
+                "presentation": self.presentation, "ch_names": names, "min_sessions": self.min_sessions}
 
     def epoched(self) -> EpochedRelease | None:
         """The course arrays are epochs (0-0.5 s at 1000 Hz, filtered 0.1-100 Hz, 50 Hz notch); the release is not."""
@@ -189,45 +235,97 @@ class Wang2025Multisession(Study):
                                   fix=f"pass layout='{found}' (or 'auto')")
         return found
 
-    def _loader(self, run: _Run) -> Callable[[], "mne.io.BaseRaw"]:
+    def _loader(self, run: _Run) -> Callable[[], "mne.io.BaseRaw | mne.EpochsArray"]:
         if run.events is not None:
-            return lambda: _read_curry(run.eeg)
-        return lambda: _read_epochs(run.eeg, self.ch_names)
+            return lambda: read_curry(run.eeg)
+        return lambda: read_course_epochs(run.eeg, None if self.ch_names is None else read_channel_names(
+            self.ch_names), self.line_freq)
 
     def _captions(self, layout: str) -> dict[str, str]:
         path = self.root / "captions.txt"
         return read_captions(path) if layout == "course" or path.is_file() else {}
 
     def _runs(self, layout: str) -> list[_Run]:
-        pattern = "sub-*/ses-*/**/*_eeg.cdt" if layout == "bids" else "**/*_1000Hz.npy"
-        tasks = TASKS[self.presentation]
-        runs = []
-        for path in self.root.glob(pattern):
-            match = _RUN_NAME.match(path.name)
-            if match is None:
-                raise NeuroarenaError("file name lacks sub-/ses-/task-/run- entities", path=path,
-                                      fix="name it sub-XX_ses-YY_task-T_run-ZZ_... as in the release")
-            subject, session, task, run = match.groups()
-            if task not in tasks or (self.subjects is not None
-                                     and not any(same_label(subject, s) for s in self.subjects)):
-                continue
-            stem = path.name[: match.end()]
-            runs.append(_Run(subject, _unpadded(session), task, _unpadded(run), path, path.parent / f"{stem}image.csv",
-                             path.parent / f"{stem}events.tsv" if layout == "bids" else None))
+        """The chosen runs that can be read; the others (and subjects with too few sessions) skipped."""
+        runs = self._readable_runs(layout)
+        if self.subjects is None:
+            sessions: dict[str, set[str]] = {}
+            for run in runs:
+                sessions.setdefault(run.subject, set()).add(run.session)
+            few = {subject: len(held) for subject, held in sessions.items() if len(held) < self.min_sessions}
+            for subject, count in sorted(few.items()):
+                self.skip(f"sub-{subject}", f"only {count} session{'s' if count > 1 else ''} of "
+                                            f"{'/'.join(TASKS[self.presentation])} runs, fewer than min_sessions="
+                                            f"{self.min_sessions} (the session split needs {SPLIT_SESSIONS})")
+            runs = [run for run in runs if run.subject not in few]
         missing = [s for s in self.subjects or [] if not any(same_label(s, run.subject) for run in runs)]
         if not runs or missing:
             who = f"subject(s) {', '.join(missing)}" if missing else "any subject"
-            raise NeuroarenaError(f"no {'/'.join(tasks)} run of {who} in this folder", path=self.root,
-                                  fix="check subjects and presentation, or download the data")
+            enough = "" if self.subjects else f" with {self.min_sessions} sessions"
+            raise NeuroarenaError(f"no {'/'.join(TASKS[self.presentation])} run of {who}{enough} in this folder",
+                                  path=self.root, fix="check subjects, presentation and min_sessions, or download "
+                                                      "the data")
         return sorted(runs, key=lambda r: (r.subject, _order(r.session), r.task, _order(r.run)))
+
+    def _readable_runs(self, layout: str) -> list[_Run]:
+        """Runs of the chosen subjects and tasks with a recording and its tables, by file name."""
+        suffix = "eeg.cdt" if layout == "bids" else "1000Hz.npy"
+        files: dict[tuple[Path, str], dict[str, Path]] = {}
+        top = "sub-*/ses-*/**/" if layout == "bids" else "**/"
+        for kind, pattern in (("eeg", f"*_{suffix}"), ("images", "*_image.csv")):
+            for path in self.root.glob(top + pattern):
+                match = _RUN_NAME.match(path.name)
+                if match is None:
+                    raise NeuroarenaError("file name lacks sub-/ses-/task-/run- entities", path=path,
+                                          fix="name it sub-XX_ses-YY_task-T_run-ZZ_... as in the release")
+                files.setdefault((path.parent, path.name[: match.end()]), {})[kind] = path
+        tasks = TASKS[self.presentation]
+        runs = []
+        for (folder, stem), found in sorted(files.items()):
+            subject, session, task, run = _RUN_NAME.match(stem).groups()
+            if self.subjects is not None and not any(same_label(subject, s) for s in self.subjects):
+                continue
+            if task == COMBINED_TASK:
+                self.skip(stem.rstrip("_"), f"one recording of several runs ({stem}{suffix}): the release says "
+                                            "neither which runs nor where each starts; not read")
+                continue
+            if task not in tasks:
+                continue
+            if "eeg" not in found:
+                combined = sorted(folder.glob(f"*_task-{COMBINED_TASK}_*"))
+                held = f"; its folder has {combined[0].name}, a recording of several runs" if combined else ""
+                self.skip(stem.rstrip("_"), f"no recording of its own ({stem}{suffix} absent){held}")
+                continue
+            events = folder / f"{stem}events.tsv" if layout == "bids" else None
+            absent = [p.name for p in (folder / f"{stem}image.csv", events) if p is not None and not p.is_file()]
+            if absent:
+                self.skip(stem.rstrip("_"), f"{' and '.join(absent)} absent")
+                continue
+            runs.append(_Run(subject, _unpadded(session), task, _unpadded(run), found["eeg"],
+                             folder / f"{stem}image.csv", events))
+        return runs
 
     def _events(self, run: _Run, captions: dict[str, str]) -> "pd.DataFrame":
         images = read_image_table(run.images)
-        onsets = _event_onsets(run) if run.events is not None else _epoch_onsets(run.eeg, run.images, len(images))
+        onsets = (event_onsets(run.events, run.task) if run.events is not None
+                  else epoch_onsets(run.eeg, run.images, len(images)))
         if len(onsets) != len(images):
             raise NeuroarenaError(f"{run.events.name} has {len(onsets)} image events but {run.images.name} lists "
                                   f"{len(images)} images", path=run.events, fix="restore both files from the release")
         return image_events(onsets, images, captions, duration=1.0 if run.task == "lowSpeed" else 0.1)
+
+    def _check_image_folder(self, layout: str, captions: bool) -> None:
+        """No image folder: an error when there are no captions either, else a warning (captions can be embedded)."""
+        folders = [self.root / "stimuli"] if layout == "bids" else [self.root / f for f in COURSE_IMAGE_FOLDERS]
+        if any(folder.is_dir() for folder in folders):
+            return
+        if layout == "bids":
+            what, fix = "this release has no stimuli/ folder (no image to embed)", STIMULI_FIX
+        else:
+            what, fix = "no images/ folder (no image to embed)", "put the course's images/ folder here"
+        if not captions:
+            raise NeuroarenaError(what, path=folders[0], fix=fix)
+        warnings.warn(f"{folders[0]}: {what} -> {fix}", UserWarning, stacklevel=3)
 
     def _image_file(self, layout: str, stimulus: str, category: str) -> str:
         if layout == "bids":
@@ -236,139 +334,6 @@ class Wang2025Multisession(Study):
             candidates = [self.root / folder / f"{stimulus}{resized}{suffix}" for folder in COURSE_IMAGE_FOLDERS
                           for resized in ("", "_resized") for suffix in IMAGE_SUFFIXES]
         return next((str(path.resolve()) for path in candidates if path.is_file()), "")
-
-
-def detect_layout(root: Path) -> str:
-    """``"bids"`` (``dataset_description.json``) or ``"course"`` (``captions.txt`` and ``*_1000Hz.npy`` files)."""
-    if not root.is_dir():
-        raise NeuroarenaError("Wang2025Multisession folder not found", path=root,
-                              fix="run `neuroarena eeg <task> --dataset wang2025multisession --download`, "
-                                  "or put the course files there")
-    if (root / "dataset_description.json").is_file():
-        return "bids"
-    if (root / "captions.txt").is_file() and next(root.glob("**/*_1000Hz.npy"), None) is not None:
-        return "course"
-    raise NeuroarenaError("folder holds neither the BIDS release (dataset_description.json) nor the course "
-                          "layout (captions.txt and *_1000Hz.npy files)", path=root,
-                          fix="point root at the ds005589 folder or at the folder holding captions.txt")
-
-
-def image_id(name: str) -> str:
-    """Image id of a path or file name: the stem without ``_resized`` (Windows or POSIX separators)."""
-    stem = re.sub(r"\.(jpe?g|png)$", "", name.replace("\\", "/").rsplit("/", 1)[-1], flags=re.IGNORECASE)
-    return stem.removesuffix("_resized")
-
-
-def read_image_table(path: Path) -> list[tuple[str, str]]:
-    """(image id, category) per trial of a ``*_image.csv``, in trial order.
-
-    The table has a ``FilePath`` header, then one Windows path per trial ending in
-    ``<category>\\<image>_resized.jpg``; rapid runs add a ``Sequence:,<k>`` line before each sequence.
-    """
-    if not path.is_file():
-        raise NeuroarenaError("image table not found", path=path, fix="every run needs its *_image.csv")
-    lines = [(number, line.strip()) for number, line in enumerate(
-        path.read_text(encoding="utf-8-sig").splitlines(), start=1) if line.strip()]
-    if not lines or lines[0][1] != "FilePath":
-        raise NeuroarenaError("image table does not start with a FilePath header", path=path,
-                              fix="restore the file from the release")
-    rows = []
-    for number, line in lines[1:]:
-        if line.startswith("Sequence:"):
-            continue
-        parts = line.replace("\\", "/").split("/")
-        category = parts[-2] if len(parts) > 1 else ""
-        if category not in CATEGORIES:
-            raise NeuroarenaError(f"line {number}: image folder {category!r} is not one of the 20 categories",
-                                  path=path, fix="restore the file from the release")
-        rows.append((image_id(parts[-1]), category))
-    return rows
-
-
-def read_captions(path: Path) -> dict[str, str]:
-    """Image id -> caption from a tab-separated ``captions.txt`` (dataset, category, image_name, caption)."""
-    if not path.is_file():
-        raise NeuroarenaError("captions.txt not found", path=path,
-                              fix="put the course's captions.txt in the dataset folder")
-    captions = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
-        parts = line.rstrip("\r\n").split("\t")
-        header = [part.strip().lower() for part in parts[:3]] == ["dataset", "category", "image_name"]
-        if not line.strip() or (number == 1 and header):
-            continue
-        if len(parts) < 4:
-            raise NeuroarenaError(f"line {number} has {len(parts)} tab-separated fields, not 4", path=path,
-                                  fix="write dataset, category, image_name and caption separated by tabs")
-        captions[image_id(parts[2].strip())] = "\t".join(parts[3:]).strip()
-    return captions
-
-
-def image_events(onsets: list[float], images: list[tuple[str, str]], captions: dict[str, str],
-                 duration: float) -> "pd.DataFrame":
-    """Standard events table, one ``stimulus`` row per (onset in seconds, (image id, category))."""
-    import numpy as np
-    import pandas as pd
-
-    n = len(onsets)
-    return pd.DataFrame({
-        "onset": np.asarray(onsets, dtype=float), "duration": np.full(n, duration), "kind": ["stimulus"] * n,
-        "stimulus": [stimulus for stimulus, _ in images], "category": [category for _, category in images],
-        "caption": [captions.get(stimulus, "") for stimulus, _ in images], "rt": np.full(n, np.nan),
-        "split": [""] * n,
-    }, columns=list(EVENT_COLUMNS))
-
-
-def _event_onsets(run: _Run) -> list[float]:
-    """Onsets in seconds of the image events of a release ``*_events.tsv`` (onsets in samples)."""
-    from neuroarena.studies.bids import read_events_tsv
-
-    events = read_events_tsv(run.events, {"eventnumber": "kind"})
-    codes = events["kind"].astype(int)
-    return (events["onset"][~codes.isin(NON_IMAGE_CODES[run.task])] / SFREQ).tolist()
-
-
-def _epoch_onsets(npy: Path, images: Path, n_images: int) -> list[float]:
-    """Onset of each epoch of a course array joined end to end; the trial count must match the image table."""
-    n_trials, _, n_times = _course_epochs(npy).shape
-    if n_trials != n_images:
-        raise NeuroarenaError(f"{npy.name} holds {n_trials} trials but {images.name} lists {n_images} images",
-                              path=npy, fix="restore both files from the course data")
-    return [trial * n_times / SFREQ for trial in range(n_trials)]
-
-
-def _course_epochs(path: Path) -> "np.ndarray":
-    """A course array, memory-mapped: float32, shape (n_trials, n_channels, n_times), microvolts."""
-    import numpy as np
-
-    epochs = np.load(path, mmap_mode="r")
-    if epochs.ndim != 3:
-        raise NeuroarenaError(f"array has shape {epochs.shape}, not (n_trials, n_channels, n_times)", path=path,
-                              fix="restore the file from the course data")
-    return epochs
-
-
-def _read_curry(path: Path) -> "mne.io.BaseRaw":
-    import mne
-
-    return mne.io.read_raw_curry(path, verbose=False)
-
-
-def _read_epochs(path: Path, ch_names: list[str] | None) -> "mne.EpochsArray":
-    """A course array in volts (:func:`~neuroarena.studies.arrays.epochs_from_array`), t = 0 at its first sample."""
-    import numpy as np
-
-    from neuroarena.studies.arrays import epochs_from_array
-
-    epochs = _course_epochs(path)
-    if ch_names is None:
-        raise NeuroarenaError("the course arrays carry no channel names", path=path,
-                              fix="pass ch_names: the cap's labels in the arrays' order (the LABELS list of a "
-                                  "release *_eeg.cdt.dpa header)")
-    if len(ch_names) != epochs.shape[1]:
-        raise NeuroarenaError(f"array has {epochs.shape[1]} channels but ch_names lists {len(ch_names)}", path=path,
-                              fix="pass the names of all channels, in the arrays' order")
-    return epochs_from_array(np.asarray(epochs, dtype=np.float64) * MICROVOLT, ch_names, SFREQ, 0.0, path,
-                             Wang2025Multisession.line_freq)
 
 
 def _order(label: str) -> tuple[int, int | str]:

@@ -64,7 +64,7 @@ class DatasetSpec(BaseModel):
         base = self.title or self.name
         if not self.title and self.name == "bids" and "root" in self.params:
             base = f"bids:{Path(self.params['root']).name}"
-        shown = {k: v for k, v in sorted(self.params.items()) if k not in _LOCATION and v is not None
+        shown = {k: v for k, v in sorted(self.params.items()) if k not in _LOCATION and v not in (None, {}, [])
                  and not (self.title and k in self.titled and self.titled[k] == v)}
         if not shown:
             return base

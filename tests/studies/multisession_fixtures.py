@@ -4,6 +4,12 @@ Both writers put the same trials in: per (subject, session) one slow run of ``TR
 and for subject 02, session 01 one rapid run (two sequences of three images, with an inserted
 target image and an answer code). The EEG of trial k is 500 samples at 1000 Hz, in microvolts;
 the release's continuous recording is those epochs end to end, each image event at its first sample.
+
+As in the release, most subjects have 5 sessions (``SUBJECTS``) but some only 1 to 3
+(``FEW_SESSIONS``: sub-07 has 1, sub-11 has 3 on OpenNeuro). The BIDS copy also reproduces
+sub-03 ses-03 of the release in sub-05 ses-03: a ``task-rsvpAndLowSpeed`` recording holding
+several runs, and a run whose ``_image.csv`` has no recording of its own; ``stimuli=False``
+writes a release without ``stimuli/``.
 """
 from __future__ import annotations
 
@@ -17,6 +23,10 @@ from PIL import Image
 CH_NAMES = ["Fz", "Cz", "Pz", "Oz", "O1", "O2"]
 SUBJECTS = ("02", "05")
 SESSIONS = ("01", "02", "03", "04", "05")
+#: Subjects with fewer sessions than the session split needs (slow runs only).
+FEW_SESSIONS = {"07": ("01",), "11": ("01", "02", "03")}
+#: (subject, session) holding the recording of several runs and the run without a recording of its own.
+COMBINED = ("05", "03")
 TRIALS = 4
 N_TIMES = 500
 RAPID = ("02", "01")  # (subject, session) with a rapid run
@@ -39,7 +49,7 @@ WINDOWS_PATH = "C:\\Users\\Huawei\\Desktop\\eeg_pascal_imagenet\\pic_10000_resiz
 def run_images(subject: str, session: str, task: str) -> list[tuple[str, str, str]]:
     """Images of one run, in trial order."""
     n = TRIALS if task == "lowSpeed" else RAPID_SEQUENCES * RAPID_LENGTH
-    start = SUBJECTS.index(subject) * 3 + int(session) + (2 if task == "rsvp" else 0)
+    start = (SUBJECTS + tuple(FEW_SESSIONS)).index(subject) * 3 + int(session) + (2 if task == "rsvp" else 0)
     return [IMAGES[(start + k) % len(IMAGES)] for k in range(n)]
 
 
@@ -55,19 +65,21 @@ def run_epochs(subject: str, session: str, task: str) -> np.ndarray:
 def runs() -> list[tuple[str, str, str]]:
     """(subject, session, task) of every run of the fixture."""
     slow = [(subject, session, "lowSpeed") for subject in SUBJECTS for session in SESSIONS]
-    return slow + [(*RAPID, "rsvp")]
+    few = [(subject, session, "lowSpeed") for subject, sessions in FEW_SESSIONS.items() for session in sessions]
+    return slow + [(*RAPID, "rsvp")] + few
 
 
-def write_bids(root: Path) -> Path:
+def write_bids(root: Path, stimuli: bool = True) -> Path:
     """The release's layout: Curry 8 recordings, sample-count events, image tables, stimuli, captions."""
     root.mkdir(parents=True)
     (root / "dataset_description.json").write_text(json.dumps(
         {"Name": "A multi-subject and multi-session EEG dataset for modelling human visual object recognition",
          "BIDSVersion": "1.10.0", "DatasetType": "raw"}, indent=4))
-    (root / "participants.tsv").write_text("participant_id\n" + "".join(f"sub-{s}\n" for s in SUBJECTS))
+    subjects = sorted(SUBJECTS + tuple(FEW_SESSIONS))
+    (root / "participants.tsv").write_text("participant_id\n" + "".join(f"sub-{s}\n" for s in subjects))
     (root / "README").write_text("MSS: 122-channel EEG, RSVP and low-speed presentation.\n")
     (root / ".bidsignore").write_text("derivatives/\nstimuli/\n*.cdt\n*.cdt.ceo\n*.cdt.dpa\n*.npy\n*.csv")
-    for category, image, _ in IMAGES:
+    for category, image, _ in IMAGES if stimuli else []:
         folder = root / "stimuli" / category
         folder.mkdir(parents=True, exist_ok=True)
         if image in ON_DISK:
@@ -80,6 +92,11 @@ def write_bids(root: Path) -> Path:
         write_curry(Path(f"{stem}eeg.cdt"), run_epochs(subject, session, task))
         Path(f"{stem}events.tsv").write_text(_events_tsv(task, len(run_images(subject, session, task))))
         write_image_table(Path(f"{stem}image.csv"), run_images(subject, session, task), task)
+    folder = root / f"sub-{COMBINED[0]}" / f"ses-{COMBINED[1]}"
+    prefix = f"sub-{COMBINED[0]}_ses-{COMBINED[1]}_task-"
+    write_curry(folder / f"{prefix}rsvpAndLowSpeed_run-01_eeg.cdt", run_epochs(*COMBINED, "lowSpeed"))
+    (folder / f"{prefix}rsvpAndLowSpeed_run-01_eeg.cdt.ceo").write_text("EVENT_LIST START\nEVENT_LIST END\n")
+    write_image_table(folder / f"{prefix}lowSpeed_run-02_image.csv", run_images(*COMBINED, "lowSpeed"), "lowSpeed")
     return root
 
 

@@ -10,7 +10,9 @@ import pytest
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.studies.download import RemoteFile, extract, fetch
-from neuroarena.studies.osf import fetch_osf_files, osf_files
+from neuroarena.studies.osf import (
+    LEDGER_NAME, UnverifiedDownloadWarning, fetch_osf_files, fetch_osf_node_files, osf_files, osf_providers,
+)
 
 CONTENT = b"raw eeg bytes\n" * 100
 
@@ -133,3 +135,87 @@ def test_malformed_osf_listing(tmp_path):
     path.write_text(json.dumps({"data": [{"attributes": {"kind": "file"}}]}))
     with pytest.raises(NeuroarenaError, match="unexpected OSF listing"):
         osf_files(path.as_uri())
+
+
+def test_osf_providers_of_a_node(tmp_path):
+    from things_eeg2_fixtures import write_osf_node
+
+    node = write_osf_node(tmp_path / "node.json", "crxs4", {"osfstorage": "file:///a.json", "googledrive": "file:///b"})
+    assert osf_providers(node) == {"osfstorage": "file:///a.json", "googledrive": "file:///b"}
+    (tmp_path / "bad.json").write_text(json.dumps({"data": [{"attributes": {"provider": "osfstorage"}}]}))
+    with pytest.raises(NeuroarenaError, match="bad.json: unexpected OSF listing .no 'relationships'."):
+        osf_providers((tmp_path / "bad.json").as_uri())
+
+
+def test_node_files_come_from_the_provider_that_holds_them_unverified_ones_recorded(source, tmp_path):
+    """As THINGS-EEG2's crxs4: osfstorage empty, the zips on googledrive, listed with null hashes."""
+    from things_eeg2_fixtures import write_osf_folder, write_osf_node
+
+    folders = {"osfstorage": write_osf_folder(tmp_path / "osfstorage.json", [], "crxs4", "osfstorage", True),
+               "googledrive": write_osf_folder(tmp_path / "drive.json", [source], "crxs4", "googledrive", False)}
+    node = write_osf_node(tmp_path / "node.json", "crxs4", folders)
+    assert osf_files(folders["googledrive"])["sub-01.zip"].sha256 == ""
+    digest = hashlib.sha256(CONTENT).hexdigest()
+    for _ in range(2):  # the second time the file is there: recorded once
+        with pytest.warns(UnverifiedDownloadWarning, match=f"drive.json: OSF lists no checksum for sub-01.zip; it "
+                                                           f"could not be verified, its sha256 {digest}"):
+            out = fetch_osf_node_files(node, ["sub-01.zip"], tmp_path / "raw", unpack=False, progress=False)
+    assert out == [tmp_path / "raw" / "sub-01.zip"] and out[0].read_bytes() == CONTENT
+    assert (tmp_path / "raw" / LEDGER_NAME).read_text() == f"{digest}  sub-01.zip\n"
+
+
+def test_node_files_with_checksums_are_verified(source, tmp_path):
+    from things_eeg2_fixtures import write_osf_folder, write_osf_node
+
+    listing = write_osf_folder(tmp_path / "store.json", [source], "anp5v", "osfstorage", True)
+    node = write_osf_node(tmp_path / "node.json", "anp5v", {"osfstorage": listing})
+    source.write_bytes(CONTENT + b"changed upstream")
+    with pytest.raises(NeuroarenaError, match="sub-01.zip does not match its sha256 checksum"):
+        fetch_osf_node_files(node, ["sub-01.zip"], tmp_path / "out", progress=False)
+    assert not (tmp_path / "out" / LEDGER_NAME).exists()
+
+
+def test_node_without_the_files_says_where_else(tmp_path):
+    from things_eeg2_fixtures import write_osf_folder, write_osf_node
+
+    other = tmp_path / "README.txt"
+    other.write_text("moved")
+    folders = {"osfstorage": write_osf_folder(tmp_path / "a.json", [other], "crxs4", "osfstorage", True),
+               "googledrive": write_osf_folder(tmp_path / "b.json", [], "crxs4", "googledrive", False)}
+    node = write_osf_node(tmp_path / "node.json", "crxs4", folders)
+    with pytest.raises(NeuroarenaError, match=r"node.json: no OSF storage of this project lists 'sub-01.zip' "
+                                              r"\(osfstorage: README.txt; googledrive: empty\) -> try Figshare"):
+        fetch_osf_node_files(node, ["sub-01.zip"], tmp_path / "out", elsewhere="try Figshare")
+    empty = write_osf_node(tmp_path / "empty.json", "crxs4", {})
+    with pytest.raises(NeuroarenaError, match=r"lists 'sub-01.zip' \(no storage provider\) -> check the file names"):
+        fetch_osf_node_files(empty, ["sub-01.zip"], tmp_path / "out")
+
+
+@pytest.mark.parametrize("members", [
+    {"sub-01/ses-01/raw_eeg_training.npy": "a", "sub-01/ses-02/raw_eeg_training.npy": "b"},  # as crxs4's zips
+    {"ses-01/raw_eeg_training.npy": "a", "ses-02/raw_eeg_training.npy": "b"},  # no top folder
+    {"data/sub-01/ses-01/raw_eeg_training.npy": "a", "data/sub-01/ses-02/raw_eeg_training.npy": "b"},
+])
+def test_unpack_folder_finds_the_subject_whatever_wraps_it(tmp_path, members):
+    from neuroarena.studies.download import unpack_folder
+
+    archive = _zip(tmp_path / "sub-01.zip", members)
+    (tmp_path / "raw" / "sub-01").mkdir(parents=True)
+    (tmp_path / "raw" / "sub-01" / "stale.txt").write_text("old")
+    assert unpack_folder(archive, tmp_path / "raw" / "sub-01", "raw_eeg_training.npy", depth=1) == \
+        tmp_path / "raw" / "sub-01"
+    assert sorted(str(p.relative_to(tmp_path / "raw")) for p in (tmp_path / "raw").rglob("*.npy")) == [
+        "sub-01/ses-01/raw_eeg_training.npy", "sub-01/ses-02/raw_eeg_training.npy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]  # archive and staging gone
+
+
+def test_unpack_folder_without_the_marker(tmp_path):
+    from neuroarena.studies.download import unpack_folder
+
+    archive = _zip(tmp_path / "sub-01.zip", {"readme.txt": "x"})
+    with pytest.raises(NeuroarenaError, match="sub-01.zip holds no raw_eeg_training.npy"):
+        unpack_folder(archive, tmp_path / "raw" / "sub-01", "raw_eeg_training.npy", depth=1)
+    assert archive.is_file() and not (tmp_path / "raw" / "sub-01").exists()
+    archive = _zip(tmp_path / "flat.zip", {"raw_eeg_training.npy": "x"})
+    with pytest.raises(NeuroarenaError, match="holds raw_eeg_training.npy at its top, not 1 folder"):
+        unpack_folder(archive, tmp_path / "raw" / "sub-01", "raw_eeg_training.npy", depth=1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from neuroarena.errors import NeuroarenaError
 
@@ -69,7 +69,13 @@ class SimulationConfig(BaseModel):
                 f"unknown simulation preset {name!r}",
                 fix=f"use one of {', '.join(sorted(PRESETS))}",
             )
-        return cls(**{**PRESETS[name], **overrides})
+        try:
+            return cls(**{**PRESETS[name], **overrides})
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "config"
+            raise NeuroarenaError(f"simulation {where}: {first['msg']}",
+                                  fix=f"see the fields of SimulationConfig ({', '.join(cls.model_fields)})") from None
 
 
 #: Named configurations: field values that differ from the defaults.

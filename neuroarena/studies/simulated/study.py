@@ -24,8 +24,9 @@ class Simulated(Study):
     ----------
     root : str or Path, optional
         Where the BIDS dataset lives; default ``data_dir() / "simulated-<config hash>"``.
-    config : SimulationConfig, optional
-        The experiment; default the preset named ``preset``.
+    config : SimulationConfig or dict, optional
+        The experiment; a dict changes fields of the preset named ``preset`` (``{"snr": 4.0}``, as
+        ``--dataset-param 'config={snr: 4.0}'`` does); default that preset.
     preset : str
         Name of a :data:`~neuroarena.studies.simulated.config.PRESETS` entry.
     subjects, sessions : list of str, optional
@@ -37,9 +38,11 @@ class Simulated(Study):
     citation = "neuroarena built-in simulation (no publication)."
     description = "Simulated THINGS-like visual EEG experiment, generated locally."
 
-    def __init__(self, root: str | Path | None = None, config: SimulationConfig | None = None,
+    def __init__(self, root: str | Path | None = None, config: SimulationConfig | dict | None = None,
                  preset: str = "default", subjects: list[str] | None = None, sessions: list[str] | None = None):
-        self.config = config if config is not None else SimulationConfig.preset(preset)
+        if not isinstance(config, SimulationConfig):
+            config = SimulationConfig.preset(preset, **(config or {}))
+        self.config = config
         super().__init__(root if root is not None else data_dir() / f"simulated-{stable_hash(self.config)}",
                          subjects, sessions)
 
