@@ -66,17 +66,20 @@ def test_home_and_disk_checks(tmp_path):
     assert Check("x", True, "fine", "unused").line() == "ok      x: fine"
 
 
-def test_environment_errors_are_told_apart_from_data_errors(broken_torchaudio, monkeypatch):
-    monkeypatch.syspath_prepend(str(broken_torchaudio))
-    monkeypatch.delitem(sys.modules, "torchaudio", raising=False)
+def test_environment_errors_are_told_apart_from_data_errors(tmp_path, monkeypatch):
+    package = tmp_path / "site" / "audio_backend"  # a name of its own: the real torchaudio may be imported already
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("from audio_backend import _extension\n")
+    (package / "_extension.py").write_text(f"raise OSError({BROKEN!r})\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
     try:
-        import torchaudio  # noqa: F401
+        import audio_backend  # noqa: F401
     except OSError as err:
         line = environment_error(err)
-    assert line.startswith("environment: torchaudio does not load (OSError: Could not load this library:")
+    assert line.startswith("environment: audio_backend does not load (OSError: Could not load this library:")
     assert line.endswith("-> run `neuroarena doctor`")
     try:
-        open(broken_torchaudio / "no-such-recording.vhdr")
+        open(tmp_path / "no-such-recording.vhdr")
     except OSError as err:
         assert environment_error(err) is None
     try:

@@ -182,7 +182,7 @@ class Study(ABC):
             When the data is missing (naming the folder and the ``--download`` fix), or a chosen
             subject or session has no recording.
         """
-        return select_recordings(self.find_recordings(), self.subjects, self.sessions, self.root)
+        return select_recordings(self.find_recordings(), self.subjects, self.sessions, self.root, self.skipped)
 
     def params(self) -> dict[str, Any]:
         """Everything that shapes the data (keys the preprocessing cache)."""
@@ -243,8 +243,9 @@ def same_label(a: str, b: str) -> bool:
 
 
 def select_recordings(found: list[Recording], subjects: list[str] | None, sessions: list[str] | None,
-                      root: Path) -> list[Recording]:
-    """The recordings of the chosen subjects and sessions; a chosen label with no recording is an error."""
+                      root: Path, skipped: list[dict[str, str]] | None = None) -> list[Recording]:
+    """The recordings of the chosen subjects and sessions; a chosen label with no recording is an error
+    (which counts what the study ``skipped``, since those may be the ones asked for)."""
     from neuroarena.errors import NeuroarenaError
 
     for attribute, wanted, flag in (("subject", subjects, "--subjects"), ("session", sessions, "--sessions")):
@@ -253,8 +254,9 @@ def select_recordings(found: list[Recording], subjects: list[str] | None, sessio
         have = sorted({getattr(r, attribute) for r in found}, key=_label_order)
         absent = [label for label in wanted if not any(same_label(label, h) for h in have)]
         if absent:
+            left_out = f"; {len(skipped)} skipped, see the warnings" if skipped else ""
             raise NeuroarenaError(f"no recording of {attribute}(s) {', '.join(absent)} (found: "
-                                  f"{', '.join(have) if have != [''] else 'none'})", path=root,
+                                  f"{', '.join(have) if have != [''] else 'none'}{left_out})", path=root,
                                   fix=f"choose {flag} among those found, or download them")
         found = [r for r in found if any(same_label(label, getattr(r, attribute)) for label in wanted)]
     return found

@@ -34,7 +34,8 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
     ),
     "wang2025multisession": (
         _MULTISESSION, {},
-        "OpenNeuro ds005589: 122-channel EEG at 1000 Hz, 5 sessions per subject, 20 categories, captioned images.",
+        "OpenNeuro ds005589: 122-channel EEG at 1000 Hz, 1-5 sessions per subject (default: those with 5), "
+        "20 categories, captioned images.",
     ),
     "ds005589": (_MULTISESSION, {}, "Alias of wang2025multisession (OpenNeuro ds005589)."),
     "gifford2022large": (

@@ -26,8 +26,9 @@ from neuroarena.hashing import stable_hash
 if TYPE_CHECKING:
     from neuroarena.studies.base import Study
 
-#: Parameters that say where the data is, not what it is: left out of the leaderboard label.
-_LOCATION = ("root",)
+#: Parameters that may name a file or folder; relative ones in a dataset YAML are read from its folder, and a
+#: path (where the data is, not what it is) is left out of the leaderboard label.
+PATH_PARAMS = ("root", "ch_names", "nsd_stimuli")
 #: Longest parameter tag a label shows before it becomes a hash.
 _MAX_TAG = 40
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -64,7 +65,8 @@ class DatasetSpec(BaseModel):
         base = self.title or self.name
         if not self.title and self.name == "bids" and "root" in self.params:
             base = f"bids:{Path(self.params['root']).name}"
-        shown = {k: v for k, v in sorted(self.params.items()) if k not in _LOCATION and v not in (None, {}, [])
+        shown = {k: v for k, v in sorted(self.params.items()) if v not in (None, {}, [])
+                 and not (k in PATH_PARAMS and isinstance(v, str))
                  and not (self.title and k in self.titled and self.titled[k] == v)}
         if not shown:
             return base
@@ -162,7 +164,7 @@ def _bids_folder(root: Path) -> DatasetSpec:
 def read_dataset_yaml(path: Path) -> DatasetSpec:
     """A dataset YAML: ``study`` (a registry name), optional ``label``, and the study's parameters.
 
-    A relative ``root`` is read from the YAML's folder.
+    A relative path in :data:`PATH_PARAMS` (``root``, a ``ch_names`` file, ...) is read from the YAML's folder.
     """
     from neuroarena.studies.registry import study_class
 
@@ -180,7 +182,8 @@ def read_dataset_yaml(path: Path) -> DatasetSpec:
     params = dict(data)
     name, label = str(params.pop("study")).lower(), params.pop("label", None)
     study_class(name)
-    if "root" in params and params["root"] is not None:
-        root = Path(str(params["root"])).expanduser()
-        params["root"] = str(root if root.is_absolute() else (path.parent / root).resolve())
+    for key in PATH_PARAMS:
+        if isinstance(params.get(key), str):
+            value = Path(params[key]).expanduser()
+            params[key] = str(value if value.is_absolute() else (path.parent / value).resolve())
     return DatasetSpec(name=name, params=params, title=label, titled=params if label else {}, source=str(path))

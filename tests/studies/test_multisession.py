@@ -294,3 +294,20 @@ def test_category_task_on_the_course_arrays_runs_no_filter_longer_than_an_epoch(
     assert (applied["window_start"], applied["window_duration"], applied["baseline"]) == (0.0, 0.5, None)
     assert (len(store), store.n_times, store.sfreq) == (40, 50, 100.0)
     assert store.manifest["skipped"] == FEW_SKIPS
+
+
+def test_the_course_layout_from_a_dataset_yaml(course_root, tmp_path):
+    from neuroarena.studies.spec import dataset_spec
+
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    (folder / "channels.txt").write_text("\n".join(CH_NAMES) + "\n")
+    link = folder / "course"
+    link.symlink_to(course_root)
+    (folder / "course.yaml").write_text("study: ds005589\nroot: ./course\nlayout: course\nch_names: channels.txt\n")
+    spec = dataset_spec(folder / "course.yaml")
+    assert spec.params["root"] == str(course_root.resolve()) and spec.params["ch_names"] == str(folder / "channels.txt")
+    study = spec.open()
+    epochs = quiet(study)[0].load()
+    assert epochs.ch_names == CH_NAMES and study.epoched().n_times == 500
+    assert spec.label == "ds005589[layout=course]"

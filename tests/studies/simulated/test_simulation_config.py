@@ -12,8 +12,9 @@ def test_presets():
     assert (tiny.n_subjects, tiny.n_sessions, tiny.n_channels, tiny.n_categories) == (2, 3, 32, 4)
     assert tiny.n_trials == 120 * 1 + 20 * 4
     default = SimulationConfig.preset("default")
-    assert default == SimulationConfig()
-    assert (default.n_subjects, default.n_sessions, default.n_channels, default.n_categories) == (4, 3, 63, 20)
+    assert (default.n_subjects, default.n_sessions, default.n_channels, default.n_categories) == (3, 5, 32, 8)
+    assert (default.n_train_concepts, default.n_test_concepts, default.snr) == (160, 80, 5.0)
+    assert default.n_trials == 160 * 1 + 80 * 3
     bench = SimulationConfig.preset("neuralbench")
     assert (bench.n_subjects, bench.n_sessions, bench.n_channels, bench.n_categories) == (8, 1, 22, 4)
     assert bench.soa - bench.soa_jitter > 1.0  # 1 s windows never overlap
@@ -24,6 +25,8 @@ def test_preset_overrides_and_unknown_name():
     assert SimulationConfig.preset("tiny", seed=3).seed == 3
     with pytest.raises(NeuroarenaError, match="unknown simulation preset 'huge'"):
         SimulationConfig.preset("huge")
+    with pytest.raises(NeuroarenaError, match="simulation snrr: Extra inputs are not permitted -> see the fields"):
+        SimulationConfig.preset("default", snrr=3.0)
 
 
 @pytest.mark.parametrize("fields, message", [

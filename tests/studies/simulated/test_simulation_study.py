@@ -12,7 +12,8 @@ def test_default_root_is_keyed_by_the_config(tmp_path, monkeypatch):
     monkeypatch.setenv("NEUROARENA_HOME", str(tmp_path))
     study = Simulated(preset="tiny")
     assert study.root == tmp_path / "data" / f"simulated-{stable_hash(SimulationConfig.preset('tiny'))}"
-    assert Simulated().config == SimulationConfig()
+    assert Simulated().config == SimulationConfig.preset("default")
+    assert Simulated(config={"snr": 4.0}).config == SimulationConfig.preset("default", snr=4.0)
     assert Simulated(preset="tiny").root != Simulated(config=SimulationConfig.preset("tiny", seed=1)).root
     assert not study.root.exists()  # nothing is written until asked
 
