@@ -17,9 +17,10 @@ class PrepareConfig(BaseModel):
     ``robust`` subtracts the median and divides by the inter-quartile range,
     ``standard`` the mean and the standard deviation.
     ``notch`` lists line-noise frequencies to remove, or ``"line"``: the recording's own power-line
-    frequency (``raw.info["line_freq"]``, else the study's). ``picks`` selects (and orders) channels the recordings have; ``channels`` is the exact
-    output channel list, and with ``interpolate_missing`` a channel a recording lacks is
-    interpolated (spherical splines) from the channels it has, at its standard 10-05 position.
+    frequency (``raw.info["line_freq"]``, else the study's). ``picks`` selects (and orders) channels
+    the recordings have; ``channels`` is the exact output channel list, and with
+    ``interpolate_missing`` a channel a recording lacks is interpolated (spherical splines) from the
+    channels it has, at its standard 10-05 position.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

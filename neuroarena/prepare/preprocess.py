@@ -155,7 +155,8 @@ def _interpolate_channels(raw: mne.io.BaseRaw, names: list[str], path: str | Pat
 
 def _check_finite(raw: "mne.io.BaseRaw | mne.BaseEpochs", path: str | Path) -> None:
     blocks = ([(0, raw.get_data())] if isinstance(raw, mne.BaseEpochs) else
-              ((start, raw.get_data(start=start, stop=start + _SCAN_BLOCK)) for start in range(0, raw.n_times, _SCAN_BLOCK)))
+              ((start, raw.get_data(start=start, stop=start + _SCAN_BLOCK))
+               for start in range(0, raw.n_times, _SCAN_BLOCK)))
     for start, block in blocks:
         finite = np.isfinite(block)
         if not finite.all():

@@ -82,7 +82,8 @@ class Xu2025Alljoined(Study):
     the authors move row 73,762 of ``stim_order.parquet`` before row 73,760 ("Swapping mismatched
     triggers for subject 6", ``preprocessing.py``): done here too (:data:`TRIGGER_FIXES`), on the
     whole table in file order, before it is split into blocks. Which session and block the row is
-    in is unconfirmed (were it moved across blocks, the block would fail to match and be skipped). Unconfirmed too: the image duration, taken as THINGS-EEG2's 0.1 s; the power-line
+    in is unconfirmed (were it moved across blocks, the block would fail to match and be skipped).
+    Unconfirmed too: the image duration, taken as THINGS-EEG2's 0.1 s; the power-line
     frequency, 60 Hz inferred from the recruitment in San Francisco (nm000134 README; the eeg.json
     says ``"PowerLineFrequency": "n/a"``, the EMOTIV firmware has a 50/60 Hz notch).
 
