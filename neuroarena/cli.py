@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--dataset-param", nargs="+", metavar="KEY=VALUE", dest="dataset_param",
                       help="any parameter of the study, the value read as YAML: layout=course, task=erp, "
                            "'event_columns={trial_type: category}' (recorded; over a dataset YAML's)")
+    data.add_argument("--skip-unreadable", action="store_true", dest="skip_unreadable",
+                      help="leave out recordings that cannot be read, with a warning and a count in every record "
+                           "(default: stop on the first one)")
     data.add_argument("--split", metavar="SPLITTER",
                       help="replace the task's split: predefined, leave_concept_out, cross_subject, within_subject, "
                            "by_session (recorded)")
@@ -151,8 +154,7 @@ def _eeg(args: argparse.Namespace) -> None:
             console.print(f"{task}: {len(store)} windows x {store.n_chans} channels x {store.n_times} samples "
                           f"at {store.sfreq:g} Hz in {store.root}")
         return
-    overrides = {k: v for k, v in (("max_epochs", args.max_epochs), ("batch_size", args.batch_size),
-                                   ("lr", args.lr)) if v}
+    overrides = _recipe_overrides(args)
     seeds = args.seeds or ([33] if args.debug else None)
     kwargs = {"seeds": seeds} if seeds else {}
     model_params = {k: v for k, v in (("adaptation", args.adaptation), ("pretrained", args.pretrained))
@@ -169,6 +171,12 @@ def _eeg(args: argparse.Namespace) -> None:
         raise SystemExit(f"error: {len(failed)} job(s) failed; see the lines above, fix, then re-run with --retry")
 
 
+def _recipe_overrides(args: argparse.Namespace) -> dict:
+    """``--max-epochs``, ``--batch-size``, ``--lr`` as given, 0 included (``api.run`` refuses invalid ones)."""
+    return {k: v for k, v in (("max_epochs", args.max_epochs), ("batch_size", args.batch_size), ("lr", args.lr))
+            if v is not None}
+
+
 def _data_options(args: argparse.Namespace) -> dict:
     """``api.run``'s ``dataset_params`` and ``split`` from ``--subjects``, ``--sessions``, ``--dataset-param``
     and ``--split``/``--split-param``."""
@@ -179,6 +187,8 @@ def _data_options(args: argparse.Namespace) -> dict:
     for name in ("subjects", "sessions"):
         if getattr(args, name):
             params[name] = list(getattr(args, name))
+    if args.skip_unreadable:
+        params["skip_unreadable"] = True
     if args.split_param and not args.split:
         raise NeuroarenaError("--split-param needs --split", fix="name the splitter with --split")
     split = {"name": args.split, "params": parse_params(args.split_param)} if args.split else None
@@ -244,6 +254,14 @@ def main(argv: Sequence[str] | None = None) -> None:
          "score": lambda: run_score(args)}[args.command]()
     except NeuroarenaError as err:
         print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except OSError as err:  # disk full, read-only, file-size limit: one line, not a traceback
+        from neuroarena.runner.home import write_error
+
+        problem = write_error(err)
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         print("interrupted: finished jobs are recorded; re-run to continue", file=sys.stderr)

@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,13 +142,11 @@ def check_chromium() -> Check:
 
 def check_home(home: Path, min_free: int = MIN_FREE_DISK) -> list[Check]:
     """The home folder is writable and its disk has room for data and caches."""
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=home, prefix=".doctor-"):
-            pass
-    except OSError as err:
-        return [Check("home", False, f"{home} is not writable ({err.strerror or err})",
-                      "pass --home DIR or set NEUROARENA_HOME to a writable folder")]
+    from neuroarena.runner.home import home_problem
+
+    problem = home_problem(home)
+    if problem is not None:
+        return [Check("home", False, str(problem).split(" -> ")[0], problem.fix or "")]
     free = shutil.disk_usage(home).free
     disk = Check("disk", free >= min_free, f"{free / 2**30:.1f} GiB free under {home}",
                  f"free space or point --home at a disk with at least {min_free / 2**30:.0f} GiB")

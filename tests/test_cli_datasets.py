@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,12 @@ from neuroarena.cli import main  # noqa: E402
 @pytest.fixture(scope="module")
 def erp_root(tmp_path_factory) -> Path:
     return write_erp_bids(tmp_path_factory.mktemp("my-erp"), n_subjects=4)
+
+
+@pytest.fixture(autouse=True)
+def keep_session_home(monkeypatch):
+    """main() points $NEUROARENA_HOME at its --home; give the session's back afterwards."""
+    monkeypatch.setenv("NEUROARENA_HOME", os.environ["NEUROARENA_HOME"])
 
 
 def records(home: Path) -> list[dict]:

@@ -60,7 +60,8 @@ def test_home_and_disk_checks(tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     [home] = check_home(blocked / "home")
-    assert not home.ok and home.line().endswith("-> pass --home DIR or set NEUROARENA_HOME to a writable folder")
+    assert not home.ok and home.line().endswith("home: a part of the path is a file, not a folder -> pass --home DIR "
+                                                "naming a folder")
     ok, disk = check_home(tmp_path / "home", min_free=2**62)
     assert ok.ok and not disk.ok and "GiB free under" in disk.line()
     assert Check("x", True, "fine", "unused").line() == "ok      x: fine"

@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 from neuroarena.errors import NeuroarenaError
 from neuroarena.home import results_dir
 from neuroarena.metrics.normalized import REFERENCE_MODEL
-from neuroarena.runner.home import use_home
+from neuroarena.runner.home import check_home, use_home
 from neuroarena.runner.job import JobSpec, open_store
 from neuroarena.studies.spec import DatasetSpec, dataset_spec
 from neuroarena.tasks.config import SplitConfig
@@ -31,7 +31,9 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
     """
     from neuroarena.models.registry import expand_models, get_model
     from neuroarena.tasks.config import load_task
+    from neuroarena.training.recipe import check_overrides
 
+    check_overrides(dict(recipe_overrides or {}))
     configs = {name: load_task(name) for name in tasks}
     datasets = {name: dataset_spec(dataset or config.default_dataset, dataset_params)
                 for name, config in configs.items()}
@@ -45,6 +47,10 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
             raise NeuroarenaError(f"model '{name}' cannot predict {' or '.join(sorted(kinds))} targets",
                                   fix="choose a model that supports them (`neuroarena list models`)")
     jobs: list[JobSpec] = []
+    for task_name in configs:  # --split and --text-adaptation checked before any data is touched
+        JobSpec(task=task_name, dataset=datasets[task_name], model=REFERENCE_MODEL, seed=0,
+                text_adaptation=text_adaptation if configs[task_name].target.source == "caption" else None,
+                split=split).task_config()
     for task_name, task in configs.items():
         for name in names:
             if task.target.kind not in get_model(name).targets:
@@ -84,7 +90,7 @@ def prepare(task: str, dataset: str | Path | DatasetSpec | None = None, home: st
     """
     from neuroarena.tasks.config import load_task
 
-    use_home(home)
+    check_home(use_home(home))
     config = load_task(task)
     spec = JobSpec(task=task, dataset=dataset_spec(dataset or config.default_dataset, dataset_params), model=model,
                    seed=0)
@@ -98,7 +104,7 @@ def download(task: str, dataset: str | Path | DatasetSpec | None = None, home: s
     """Download the raw files of ``dataset`` (or the task's default dataset), ``dataset_params`` applied."""
     from neuroarena.tasks.config import load_task
 
-    use_home(home)
+    check_home(use_home(home))
     dataset_spec(dataset or load_task(task).default_dataset, dataset_params).open().download()
 
 
@@ -167,6 +173,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say,
                        embedder=embedder, text_adaptation=text_adaptation, dataset_params=dataset_params,
                        split=split)
+    check_home(root)
     from neuroarena.hashing import stable_hash
     from neuroarena.tasks.config import load_task
 

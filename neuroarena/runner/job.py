@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.hashing import stable_hash
@@ -65,7 +66,13 @@ class JobSpec:
             data["target"]["text_adaptation"] = {"method": self.text_adaptation}
         if self.split is not None:
             data["split"] = self.split.model_dump()
-        return TaskConfig.model_validate(data)
+        try:
+            return TaskConfig.model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            raise NeuroarenaError(f"task {task.name} with --split/--text-adaptation: "
+                                  f"{first['msg'].removeprefix('Value error, ')}",
+                                  fix="choose a known splitter and its parameters") from None
 
     def recipe(self, task: TaskConfig) -> Recipe:
         """The task's recipe with the model's documented exception, ``--debug`` and user overrides applied."""
@@ -282,10 +289,12 @@ def run_job(spec: JobSpec) -> ResultRecord:
             )
         except Exception as err:  # a failed job leaves a record with its error
             from neuroarena.doctor import environment_error
+            from neuroarena.runner.home import write_error
 
             status = "failed"
-            error = str(err) if isinstance(err, NeuroarenaError) else environment_error(err) or "".join(
-                traceback.format_exception_only(type(err), err)).strip()
+            written = write_error(err) if isinstance(err, OSError) else None
+            error = str(err) if isinstance(err, NeuroarenaError) else str(written) if written else \
+                environment_error(err) or "".join(traceback.format_exception_only(type(err), err)).strip()
             metrics, val_metrics, test_items = {}, {}, {}
             details = {"training": {"traceback": traceback.format_exc()}}
             if key is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.hashing import stable_hash
@@ -104,6 +104,33 @@ class TaskConfig(_Frozen):
     monitor: str
     recipe: Recipe = Field(default_factory=Recipe)
 
+    @field_validator("split")
+    @classmethod
+    def _splitter_exists(cls, split: SplitConfig) -> SplitConfig:
+        """The splitter and its parameters, checked when the task loads (no data needed)."""
+        from neuroarena.splits.splitters import make_splitter
+
+        try:
+            make_splitter(split.name, **split.params)
+        except NeuroarenaError as err:
+            raise ValueError(str(err).replace(" -> ", "; ")) from None
+        return split
+
+    @field_validator("metrics")
+    @classmethod
+    def _metrics_exist(cls, metrics: list[str]) -> list[str]:
+        from neuroarena.metrics.registry import METRICS
+
+        return _known(metrics, METRICS, "metric")
+
+    @field_validator("objective")
+    @classmethod
+    def _terms_exist(cls, objective: ObjectiveConfig) -> ObjectiveConfig:
+        from neuroarena.training.terms import TERM_NAMES
+
+        _known([term.loss for term in objective.terms], TERM_NAMES, "objective term")
+        return objective
+
     @model_validator(mode="after")
     def _primary_is_a_metric(self) -> "TaskConfig":
         for field in ("primary_metric", "monitor"):
@@ -118,6 +145,16 @@ class TaskConfig(_Frozen):
     def hash(self) -> str:
         """Stable hash of everything in the task."""
         return stable_hash(self)
+
+
+def _known(names: list[str], known, what: str) -> list[str]:
+    """``names`` if each is in ``known``; else a ValueError naming the first unknown one and the closest known."""
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"unknown {what} {name!r}{hint}; known: {', '.join(sorted(known))}")
+    return names
 
 
 def _task_dir() -> Path:
@@ -153,9 +190,8 @@ def load_task_file(path: str | Path) -> TaskConfig:
     except ValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(x) for x in first["loc"]) or "(top level)"
-        raise NeuroarenaError(
-            f"invalid task field '{loc}': {first['msg']}", path, "correct that field"
-        ) from None
+        message = first["msg"].removeprefix("Value error, ")
+        raise NeuroarenaError(f"invalid task field '{loc}': {message}", path, "correct that field") from None
 
 
 def load_task(name_or_path: str | Path) -> TaskConfig:

@@ -18,16 +18,16 @@ class Recipe(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    lr: float = 1e-4
-    weight_decay: float = 0.05
+    lr: float = Field(1e-4, gt=0, allow_inf_nan=False)
+    weight_decay: float = Field(0.05, ge=0, allow_inf_nan=False)
     warmup_fraction: float = Field(0.1, ge=0.0, lt=1.0)
     max_epochs: int = Field(50, ge=1)
     patience: int = Field(10, ge=1)
     batch_size: int = Field(64, ge=1)
-    gradient_clip_val: float | None = None
+    gradient_clip_val: float | None = Field(None, gt=0, allow_inf_nan=False)
     precision: Literal["auto", "32-true", "bf16-mixed"] = "auto"
-    limit_train_batches: int | None = None
-    limit_eval_batches: int | None = None
+    limit_train_batches: int | None = Field(None, ge=1)
+    limit_eval_batches: int | None = Field(None, ge=1)
 
     def overrides(self) -> dict[str, Any]:
         """Fields that differ from the benchmark's default recipe."""
@@ -37,6 +37,22 @@ class Recipe(BaseModel):
     def with_overrides(self, **changes: Any) -> "Recipe":
         """A copy with ``changes`` applied and validated."""
         return Recipe.model_validate({**self.model_dump(), **changes})
+
+
+def check_overrides(changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` if the recipe takes them; else a one-line error naming the field, its flag and the value."""
+    from pydantic import ValidationError
+
+    from neuroarena.errors import NeuroarenaError
+
+    try:
+        Recipe().with_overrides(**changes)
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "recipe"
+        raise NeuroarenaError(f"{name} {first.get('input')!r} (--{name.replace('_', '-')}): {first['msg'].lower()}",
+                              fix="give a valid value, or leave it out for the recipe's own") from None
+    return changes
 
 
 #: What ``--debug`` changes: 2 epochs of 5 batches, a few evaluation batches.

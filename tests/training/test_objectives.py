@@ -258,3 +258,10 @@ def test_yaml_single_and_multi_term_forms_load_hash_stably_and_build(tmp_path):
         load_task_file(negative)
     with pytest.raises(NeuroarenaError, match="invalid task field 'objective.terms'"):
         load_task_file(empty)
+
+
+def test_the_light_term_names_are_the_objective_terms():
+    from neuroarena.training.objective import TERMS
+    from neuroarena.training.terms import TERM_NAMES
+
+    assert TERM_NAMES == tuple(TERMS)
