@@ -103,3 +103,23 @@ def test_a_task_with_an_unknown_name_fails_when_loaded(edit, expected, tmp_path)
     with pytest.raises(NeuroarenaError) as info:
         load_task(path)
     assert str(info.value).startswith(f"{path}: {expected}")
+
+
+def test_report_names_a_damaged_record(tmp_path, capsys, monkeypatch):
+    import json
+
+    from neuroarena.results.records import JobKey, ResultRecord, ResultStore
+
+    monkeypatch.setenv("NEUROARENA_HOME", str(tmp_path))
+    store = ResultStore(tmp_path / "results" / "records")
+    path = store.write(ResultRecord(key=JobKey("category", "simulated", "dummy", 1, "abc"), status="ok",
+                                    metrics={"balanced_accuracy": 0.25}, primary_metric="balanced_accuracy"))
+    record = json.loads(path.read_text())
+    record["metrics"]["balanced_accuracy"] = "high"
+    path.write_text(json.dumps(record))
+    with pytest.raises(SystemExit) as info:
+        main(["--home", str(tmp_path), "report"])
+    assert info.value.code == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines == [f"error: {path}: corrupt result record (score 'high' is not a number) -> delete it and re-run "
+                     "that job"]

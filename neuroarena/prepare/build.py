@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,11 +17,11 @@ from neuroarena.hashing import stable_hash
 from neuroarena.prepare.config import PrepareConfig
 from neuroarena.prepare.preprocess import preprocess_raw
 from neuroarena.prepare.store import (
-    FORMAT_VERSION, MANIFEST_NAME, RECORDING_COLUMNS, WindowStore, column_kinds, file_sha256,
+    FORMAT_VERSION, MANIFEST_NAME, RECORDING_COLUMNS, SIDECAR_FIELDS, WindowStore, column_kinds, file_sha256,
     write_metadata_tsv,
 )
 from neuroarena.prepare.windows import epoch_windows, extract_windows
-from neuroarena.studies.base import Recording, Study
+from neuroarena.studies.base import Recording, Study, UnreadableRecording, reader_error
 
 
 def store_config(study: Study, config: PrepareConfig) -> tuple[PrepareConfig, list[str]]:
@@ -35,9 +36,17 @@ def store_config(study: Study, config: PrepareConfig) -> tuple[PrepareConfig, li
 
 
 def store_key(study: Study, config: PrepareConfig) -> str:
-    """Hash of everything that shapes a store: the study's parameters and the preprocessing it applies."""
+    """Hash of everything that shapes a store: the study's parameters, the preprocessing it applies, and the
+    path, size and modification time of every input file of its chosen recordings (:meth:`Study.snapshot`,
+    listed once per study object), so an edited or touched file builds a new store."""
     applied, _ = store_config(study, config)
-    return stable_hash({"study": study.params(), "prepare": applied.model_dump(mode="json")})
+    return stable_hash({"study": study.params(), "prepare": applied.model_dump(mode="json"),
+                        "files": input_files(study)})
+
+
+def input_files(study: Study) -> list[list[str | int]]:
+    """``[path relative to the study root, size, mtime_ns]`` of every input file of the chosen recordings."""
+    return [list(stamp) for stamp in study.snapshot().files]
 
 
 def store_root(study: Study, config: PrepareConfig, cache_root: str | Path) -> Path:
@@ -53,8 +62,11 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
     ``.npy`` and ``.tsv`` are written atomically, then its sidecar; a shard whose sidecar
     exists and whose checksum matches is reused, so a killed build resumes where it
     stopped. The manifest is written last; it records the preprocessing applied (adapted to
-    an epoched release), the changes made to the requested one, and the recordings the study
-    skipped.
+    an epoched release), the changes made to the requested one, the input files (path, size,
+    mtime) and the recordings the study skipped. A recording that cannot be read (its reader
+    raises) stops the build with one line naming its file, or, when the study was built with
+    ``skip_unreadable``, is skipped (:meth:`~neuroarena.studies.base.Study.skip`) and counted in
+    the manifest.
 
     Parameters
     ----------
@@ -74,28 +86,40 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
     Raises
     ------
     NeuroarenaError
-        A recording fails (NaN, events outside it, ...) or differs from the first in
-        channels or sampling rate; no manifest is written.
+        A recording cannot be read (unless skipped), fails (NaN, events outside it, ...) or
+        differs from the first in channels or sampling rate, or every recording was skipped;
+        no manifest is written.
     """
     root = store_root(study, config, cache_root)
     if (root / MANIFEST_NAME).is_file():
         return WindowStore.open(root)
     requested = config
     config, adapted = store_config(study, config)
-    recordings = study.recordings()
+    recordings = list(study.snapshot().recordings)
     if not recordings:
         raise NeuroarenaError(f"study {study.name} has no recordings", path=study.root,
                               fix="download it first")
     _check_unique_ids(recordings, study)
+    _check_room(root, study)
+    skip = getattr(study, "skip_unreadable", False)
     shards, reference = [], None
     for recording in tqdm(recordings, desc=f"prepare {study.name}", unit="recording",
                           disable=not progress):
         sidecar = _reusable_sidecar(root, recording)
         if sidecar is None:
-            sidecar = _build_shard(root, recording, config, reference, study.line_freq)
+            try:
+                sidecar = _build_shard(root, recording, config, reference, study.line_freq)
+            except UnreadableRecording as error:
+                if not skip:
+                    raise
+                study.skip(recording.id, str(error))
+                continue
         _check_layout(sidecar, reference, recording)
         reference = reference or (recording, sidecar)
         shards.append(_manifest_entry(recording, sidecar))
+    if reference is None:
+        raise NeuroarenaError(f"every one of the {len(recordings)} recordings of {study.name} was skipped as "
+                              "unreadable", path=study.root, fix="see the warnings: repair or restore the files")
     first = reference[1]
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -105,6 +129,7 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
         "adapted": adapted,
         "skipped": list(study.skipped),
         "study": study.params(),
+        "files": input_files(study),
         "ch_names": first["ch_names"],
         "chs_info": first["chs_info"],
         "sfreq": first["sfreq"],
@@ -126,13 +151,16 @@ def _shard_paths(root: Path, recording: Recording) -> tuple[Path, Path, Path]:
 
 
 def _reusable_sidecar(root: Path, recording: Recording) -> dict[str, Any] | None:
-    """The shard's sidecar if the shard is complete and intact, else None."""
+    """The shard's sidecar if the shard is complete and intact, else None (the shard is built again: a sidecar
+    that is not valid JSON, or lacks a field, is one a killed build left unfinished or a damaged one)."""
     npy_path, tsv_path, sidecar_path = _shard_paths(root, recording)
     if not (sidecar_path.is_file() and npy_path.is_file() and tsv_path.is_file()):
         return None
     try:
-        sidecar = json.loads(sidecar_path.read_text())
-    except json.JSONDecodeError:
+        sidecar = json.loads(sidecar_path.read_bytes())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(sidecar, dict) or not SIDECAR_FIELDS <= set(sidecar):
         return None
     return sidecar if sidecar.get("sha256") == file_sha256(npy_path) else None
 
@@ -143,7 +171,7 @@ def _build_shard(root: Path, recording: Recording, config: PrepareConfig,
     import mne
 
     npy_path, tsv_path, sidecar_path = _shard_paths(root, recording)
-    loaded = recording.load()
+    loaded, events = read_recording(recording)
     if loaded.info["line_freq"] is None and line_freq is not None:
         with loaded.info._unlock():
             loaded.info["line_freq"] = line_freq
@@ -157,7 +185,7 @@ def _build_shard(root: Path, recording: Recording, config: PrepareConfig,
     }
     _check_layout(layout, reference, recording)
     cut = epoch_windows if isinstance(raw, mne.BaseEpochs) else extract_windows
-    X, metadata = cut(raw, recording.events(), config, recording.path)
+    X, metadata = cut(raw, events, config, recording.path)
     del raw
     X = X.astype(config.dtype)
     if not np.isfinite(X).all():
@@ -175,6 +203,41 @@ def _build_shard(root: Path, recording: Recording, config: PrepareConfig,
                "bytes": npy_path.stat().st_size, "columns": column_kinds(metadata)}
     write_json_atomic(sidecar_path, sidecar)
     return sidecar
+
+
+def read_recording(recording: Recording) -> tuple[Any, Any]:
+    """The recording (``mne.io.BaseRaw`` or ``mne.BaseEpochs``) and its events table, as its study reads them.
+
+    Raises
+    ------
+    UnreadableRecording
+        Its loader or events loader raised (MNE, mne-bids, pyarrow, numpy, a NeuroarenaError, ...): one
+        line naming the file (a reader's own error as ``cannot read this recording (<type>: <first line>)``).
+    """
+    try:
+        return recording.load(), recording.events()
+    except MemoryError:
+        raise
+    except Exception as err:  # any reader's error, as one line naming the file
+        raise reader_error(recording.path, err) from err
+
+
+#: A store's size against its input files', taken as a rough upper bound: float16 windows at 100 Hz against
+#: float32 (or wider) recordings at 250 Hz or more, windows of fast designs overlapping included.
+STORE_SIZE_RATIO = 0.5
+
+
+def _check_room(root: Path, study: Study) -> None:
+    """Refuse, before any shard is written, a store the disk has clearly no room for (one line naming it)."""
+    from neuroarena.runner.home import RUN_RESERVE
+
+    need = int(STORE_SIZE_RATIO * sum(size for _, size, _ in study.snapshot().files)) + RUN_RESERVE
+    parent = next((p for p in (root, *root.parents) if p.exists()), Path("/"))
+    free = shutil.disk_usage(parent).free
+    if free < need:
+        raise NeuroarenaError(f"{free / 2**30:.2f} GiB free, about {need / 2**30:.2f} GiB needed for the window "
+                              f"store of {study.name}", path=root, fix="free space, or point --home at a disk with "
+                                                                       "room")
 
 
 def _check_layout(layout: dict[str, Any], reference: tuple[Recording, dict[str, Any]] | None,

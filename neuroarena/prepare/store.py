@@ -23,6 +23,66 @@ FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 #: Columns that identify a window's recording, first in every shard's metadata.
 RECORDING_COLUMNS: tuple[str, ...] = ("recording", "subject", "session", "run", "task")
+#: Fields of a shard's sidecar ``.json``.
+SIDECAR_FIELDS = frozenset({"ch_names", "chs_info", "sfreq", "n_windows", "sha256", "bytes", "columns"})
+#: Fields of the manifest a store is read with, and of each of its shards, with their types.
+MANIFEST_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "shards": list, "ch_names": list, "chs_info": list, "sfreq": (int, float), "n_times": int, "n_chans": int,
+    "config_hash": str,
+}
+SHARD_FIELDS: dict[str, type | tuple[type, ...]] = {"file": str, "sha256": str, "n_windows": int, "bytes": int}
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A store's ``manifest.json``, checked to be one this version reads.
+
+    Raises
+    ------
+    NeuroarenaError
+        It is not valid JSON, lacks a field, or has another format version.
+    """
+    fix = "delete it and run `neuroarena ... --prepare` again (intact shards are reused)"
+    try:
+        manifest = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise NeuroarenaError(f"not a valid store manifest ({type(err).__name__}: {str(err).splitlines()[0][:120]})",
+                              path=path, fix=fix) from None
+    if not isinstance(manifest, dict):
+        raise NeuroarenaError("not a valid store manifest (not a JSON object)", path=path, fix=fix)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise NeuroarenaError(f"store format {manifest.get('format_version')} is not "
+                              f"{FORMAT_VERSION}", path=path,
+                              fix=f"delete {path.parent} and run `neuroarena ... --prepare` again")
+    wrong = [name for name, kind in MANIFEST_FIELDS.items() if not isinstance(manifest.get(name), kind)]
+    wrong += [f"shards[{i}].{name}" for i, shard in enumerate(manifest.get("shards") or []) for name, kind in
+              SHARD_FIELDS.items() if not isinstance(shard, dict) or not isinstance(shard.get(name), kind)]
+    if wrong:
+        raise NeuroarenaError(f"not a valid store manifest (missing or wrong: {', '.join(wrong[:4])})", path=path,
+                              fix=fix)
+    return manifest
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """A shard's sidecar ``.json``, checked to hold :data:`SIDECAR_FIELDS`.
+
+    Raises
+    ------
+    NeuroarenaError
+        It is missing, not valid JSON or lacks a field (the fix: delete the manifest, so the shard is built again).
+    """
+    fix = (f"delete {path.parent.parent / MANIFEST_NAME} and run `neuroarena ... --prepare` again (intact shards "
+           "are reused, this one is rebuilt)")
+    try:
+        sidecar = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise NeuroarenaError("shard sidecar is missing", path=path, fix=fix) from None
+    except (ValueError, UnicodeDecodeError) as err:
+        raise NeuroarenaError(f"shard sidecar is not valid JSON ({type(err).__name__}: "
+                              f"{str(err).splitlines()[0][:120]})", path=path, fix=fix) from None
+    if not isinstance(sidecar, dict) or not SIDECAR_FIELDS <= set(sidecar) or not isinstance(sidecar["columns"], dict):
+        raise NeuroarenaError("shard sidecar lacks fields (it needs " + ", ".join(sorted(SIDECAR_FIELDS)) + ")",
+                              path=path, fix=fix)
+    return sidecar
 
 
 def file_sha256(path: str | Path) -> str:
@@ -88,24 +148,22 @@ class WindowStore:
         Raises
         ------
         NeuroarenaError
-            The manifest is missing (incomplete build) or a shard is missing or corrupt.
+            The manifest is missing (incomplete build) or invalid, or a shard or its sidecar is missing
+            or corrupt.
         """
         root = Path(root)
         manifest_path = root / MANIFEST_NAME
         if not manifest_path.is_file():
             raise NeuroarenaError("incomplete store (no manifest.json)", path=root,
                                   fix="run with --prepare to build it")
-        manifest = json.loads(manifest_path.read_text())
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise NeuroarenaError(f"store format {manifest.get('format_version')} is not "
-                                  f"{FORMAT_VERSION}", path=manifest_path,
-                                  fix=f"delete {root} and run `neuroarena ... --prepare` again")
+        manifest = read_manifest(manifest_path)
         for shard in manifest["shards"]:
             shard_path = root / shard["file"]
             if not shard_path.is_file() or file_sha256(shard_path) != shard["sha256"]:
                 raise NeuroarenaError("shard is missing or its checksum does not match the "
                                       "manifest", path=shard_path,
                                       fix=f"delete {root} and run `neuroarena ... --prepare` again")
+            read_sidecar(shard_path.with_suffix(".json"))
         return cls(root, manifest)
 
     @property
@@ -135,8 +193,13 @@ class WindowStore:
 
     @property
     def config_hash(self) -> str:
-        """Hash of the study parameters and the preprocessing config that built the store."""
+        """Hash of the study parameters, the preprocessing config and the input files' stamps that built the store."""
         return self.manifest["config_hash"]
+
+    @property
+    def files(self) -> list[tuple[str, int, int]]:
+        """``(path relative to the study root, size, mtime_ns)`` of every input file the store was built from."""
+        return [tuple(stamp) for stamp in self.manifest.get("files", [])]
 
     @property
     def nbytes(self) -> int:
@@ -197,9 +260,14 @@ class WindowStore:
 
     def _read_shard_metadata(self, shard: dict[str, Any]) -> pd.DataFrame:
         shard_path = self.root / shard["file"]
-        sidecar = json.loads(shard_path.with_suffix(".json").read_text())
+        sidecar = read_sidecar(shard_path.with_suffix(".json"))
         tsv_path = shard_path.with_suffix(".tsv")
-        frame = read_metadata_tsv(tsv_path, sidecar["columns"])
+        try:
+            frame = read_metadata_tsv(tsv_path, sidecar["columns"])
+        except (OSError, ValueError, pd.errors.ParserError) as err:
+            raise NeuroarenaError(f"shard metadata cannot be read ({type(err).__name__}: "
+                                  f"{str(err).splitlines()[0][:120]})", path=tsv_path,
+                                  fix=f"delete {self.root} and run `neuroarena ... --prepare` again") from None
         if len(frame) != shard["n_windows"]:
             raise NeuroarenaError(f"{len(frame)} metadata rows for {shard['n_windows']} windows",
                                   path=tsv_path,

@@ -7,6 +7,7 @@ from typing import Any, Callable, Sequence
 from neuroarena.errors import NeuroarenaError
 from neuroarena.home import results_dir
 from neuroarena.metrics.normalized import REFERENCE_MODEL
+from neuroarena.fileio import clean_home_orphans
 from neuroarena.runner.home import check_home, use_home
 from neuroarena.runner.job import JobSpec, open_store
 from neuroarena.studies.spec import DatasetSpec, dataset_spec
@@ -90,7 +91,9 @@ def prepare(task: str, dataset: str | Path | DatasetSpec | None = None, home: st
     """
     from neuroarena.tasks.config import load_task
 
-    check_home(use_home(home))
+    root = use_home(home)
+    check_home(root)
+    clean_home_orphans(root)
     config = load_task(task)
     spec = JobSpec(task=task, dataset=dataset_spec(dataset or config.default_dataset, dataset_params), model=model,
                    seed=0)
@@ -174,6 +177,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
                        embedder=embedder, text_adaptation=text_adaptation, dataset_params=dataset_params,
                        split=split)
     check_home(root)
+    clean_home_orphans(root)  # what killed runs of this host left half-written
     from neuroarena.hashing import stable_hash
     from neuroarena.tasks.config import load_task
 

@@ -1,7 +1,6 @@
 """One job: a (task, dataset, model, seed) run from the window store to a result record."""
 from __future__ import annotations
 
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from neuroarena.errors import NeuroarenaError
+from neuroarena.fileio import scratch_dir
 from neuroarena.hashing import stable_hash
 from neuroarena.home import cache_dir
 from neuroarena.results.records import JobKey, ResultRecord
@@ -89,10 +89,14 @@ class JobSpec:
         rules = getattr(get_model(self.model), "input_rules", None)
         return task.prepare if rules is None else rules.apply(task.prepare)
 
-    def key(self, task: TaskConfig, study_params: dict[str, Any], spaces: dict[str, Any] | None = None) -> JobKey:
-        """The job's record key; the hash covers task, data, preprocessing, model, its parameters, recipe and
-        the embedding spaces of the targets (``spaces``)."""
+    def key(self, task: TaskConfig, study_params: dict[str, Any], spaces: dict[str, Any] | None = None,
+            store: str | None = None) -> JobKey:
+        """The job's record key; the hash covers task, data, preprocessing, model, its parameters, recipe,
+        the embedding spaces of the targets (``spaces``) and the key of the window store it reads (``store``,
+        :func:`~neuroarena.prepare.build.store_key`: it follows the study's files, so a job on edited data is
+        a new job)."""
         config = {
+            "store": store,
             "spaces": spaces or {},
             "task": task.model_dump(mode="json", exclude={"recipe", "prepare"}),
             "prepare": self.prepare_config(task).model_dump(mode="json"),
@@ -202,7 +206,7 @@ def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, t
         training["text_encoder"] = {"adaptation": task.target.text_adaptation.method,
                                     "n_trainable_params": int(encoder.tower.n_trainable())}
     training["objective"] = {"terms": objective.names, "weights": objective.weights}
-    with tempfile.TemporaryDirectory(prefix="neuroarena-job-", dir=cache_dir()) as workdir:
+    with scratch_dir(cache_dir(), "neuroarena-job-") as workdir:  # what a killed job left there goes first
         if model_spec.trainable:
             fit = fit_net(model, parts["train"], parts["val"], objective, monitor, recipe, spec.seed, workdir,
                           target_encoder=encoder)
@@ -232,6 +236,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
             import lightning as L
 
             from neuroarena.models.registry import build_model, get_model
+            from neuroarena.prepare.build import store_key
             from neuroarena.splits.audit import audit_split
             from neuroarena.splits.splitters import make_splitter
             from neuroarena.training.fit import count_parameters
@@ -239,7 +244,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
             study, store = open_store(spec, task)
             study_params = study.params()
             spaces = job_spaces(task, study, spec.embedder)
-            key = spec.key(task, study_params, spaces)
+            key = spec.key(task, study_params, spaces, store_key(study, spec.prepare_config(task)))
             needs_stimuli = task.target.source == "caption" or any(s["name"] != "features" for s in spaces.values())
             stimuli = study.stimuli() if spaces and needs_stimuli else None
             tables = _tables(task, study, spaces, stimuli)

@@ -4,13 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from neuroarena.results.records import ResultRecord
+from neuroarena.results.records import JobKey, ResultRecord
+
+
+def describe_key(key: JobKey) -> str:
+    """``task | dataset | model | seed N``."""
+    return f"{key.task} | {key.dataset} | {key.model} | seed {key.seed}"
 
 
 def describe(record: ResultRecord) -> str:
     """One line: what ran and how it went."""
-    k = record.key
-    head = f"{k.task} | {k.dataset} | {k.model} | seed {k.seed}"
+    head = describe_key(record.key)
     if record.status != "ok":
         return f"{head}: FAILED: {record.error}"
     score = record.metrics.get(record.primary_metric, float("nan"))
@@ -85,10 +89,18 @@ class GridProgress:
         """A grid of ``total`` jobs begins."""
         self.counts = JobCounts(total=total)
 
-    def skipped(self, record: ResultRecord) -> None:
-        """A job already has a record it keeps (finished, or failed and not retried)."""
+    def skipped(self, record: ResultRecord, elsewhere: bool = False) -> None:
+        """A job already has a record it keeps (finished, or failed and not retried).
+
+        ``elsewhere``: another run wrote it while this grid ran.
+        """
         self.counts.skipped += 1
-        self.say(f"{self._prefix()} skipped (recorded) {describe(record)}")
+        self.say(f"{self._prefix()} skipped (recorded{' elsewhere' if elsewhere else ''}) {describe(record)}")
+        self._refresh()
+
+    def elsewhere(self, key: JobKey, holder: str) -> None:
+        """Another live run holds the job of ``key`` (``holder`` says who): this grid waits for its record."""
+        self.say(f"{self._prefix()} running elsewhere ({holder}), waiting for its record: {describe_key(key)}")
 
     def running(self, n: int) -> None:
         """``n`` jobs are running now."""

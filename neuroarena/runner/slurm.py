@@ -1,10 +1,12 @@
 """Run a grid as a Slurm job array through submitit.
 
-Each array task unpickles one :class:`~neuroarena.runner.job.JobSpec`, runs it and writes its
-record on the shared file system (``home`` must be visible from the compute nodes). The
-controller watches the array; a task that ends without a record (time limit, memory, node
-failure) gets a failed record naming its log. ``cluster="local"`` runs the very same pickles
-as local processes (submitit's LocalExecutor), which is how the path is tested without Slurm.
+Each array task unpickles one :class:`~neuroarena.runner.job.JobSpec`, claims it, runs it and
+writes its record on the shared file system (``home`` must be visible from the compute nodes).
+The controller watches the array; a task that ends without a record (time limit, memory, node
+failure) gets a failed record naming its log, and its claim is released. A task finding its job
+held by another run returns at once; the controller waits for that run's record.
+``cluster="local"`` runs the very same pickles as local processes (submitit's LocalExecutor),
+which is how the path is tested without Slurm.
 """
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from typing import Any
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.home import neuroarena_home
-from neuroarena.results.records import JobKey, ResultRecord, ResultStore
-from neuroarena.runner.executor import GridExecutor, Report, Todo, execute, keep, lost_record
+from neuroarena.results.records import JobKey, ResultStore
+from neuroarena.runner import claims
+from neuroarena.runner.executor import Attempt, GridExecutor, Settle, Todo, attempt, keep, lost_record
 from neuroarena.runner.job import JobSpec
 from neuroarena.runner.progress import GridProgress
 
@@ -107,7 +110,8 @@ class SlurmExecutor(GridExecutor):
         self.options = options or SlurmOptions()
         self.folder = None if folder is None else Path(folder)
 
-    def dispatch(self, todo: list[Todo], store: ResultStore, report: Report, progress: GridProgress) -> None:
+    def dispatch(self, todo: list[Todo], store: ResultStore, settle: Settle, progress: GridProgress,
+                 retry_before: float | None) -> None:
         import submitit
 
         if self.options.cluster == "slurm" and not all(shutil.which(tool) for tool in ("sbatch", "srun")):
@@ -118,7 +122,7 @@ class SlurmExecutor(GridExecutor):
         executor.update_parameters(**self.options.parameters())
         specs = [spec for _, spec, _ in todo]
         try:
-            jobs = executor.map_array(execute, specs, [str(store.root)] * len(specs))
+            jobs = executor.map_array(attempt, specs, [str(store.root)] * len(specs), [retry_before] * len(specs))
         except (submitit.core.utils.FailedJobError, submitit.core.utils.FailedSubmissionError) as err:
             reason = " ".join(str(err).split()) or type(err).__name__
             raise NeuroarenaError(f"the job array was not submitted: {reason}",
@@ -130,7 +134,7 @@ class SlurmExecutor(GridExecutor):
                     if not job.done():
                         continue
                     del pending[n]
-                    report(i, self._collect(job, spec, key, store))
+                    settle((i, spec, key), self._collect(job, spec, key, store))
                 progress.running(sum(job.state == "RUNNING" for job, _ in pending.values()))
                 if pending:
                     time.sleep(self.options.poll_s)
@@ -148,13 +152,20 @@ class SlurmExecutor(GridExecutor):
         for job in jobs:
             job.cancel(check=False)
 
-    def _collect(self, job, spec: JobSpec, key: JobKey, store: ResultStore) -> ResultRecord:
-        """The record an ended task returned, or a failed one when it ended without (limits, node failure)."""
+    def _collect(self, job, spec: JobSpec, key: JobKey, store: ResultStore) -> Attempt:
+        """The attempt an ended task returned, or a failed record when it ended without (limits, node failure)."""
         state = job.state
         if job.paths.result_pickle.exists() or not state.upper().startswith(_KILLED):
             try:
                 return job.result()  # waits a little for a result file a shared file system shows late
             except Exception:
                 state = job.state
+        path = claims.claim_path(store, key)
+        holder = claims.read_claim(path)
+        if holder is not None and not claims.release_task(path, str(job.job_id)) and not claims.is_stale(holder):
+            return Attempt(claim=holder)  # another run holds the job: its record will come
         error = f"{self.options.cluster} job {job.job_id} ended ({state}) without a record; log: {job.paths.stderr}"
-        return keep(store, lost_record(spec, key, error))
+        record = keep(store, lost_record(spec, key, error))
+        if holder is not None:
+            claims.break_stale(holder)
+        return Attempt(record=record, ran=True)

@@ -97,6 +97,8 @@ class Xu2024Alljoined(Study):
         script that wrote the current schema says).
     nsd_stimuli : str or Path, optional
         NSD's ``nsd_stimuli.hdf5``; default ``root / "nsd_stimuli.hdf5"``.
+    skip_unreadable : bool
+        Leave out, with a warning, a recording that cannot be read instead of stopping.
     """
 
     name = "Xu2024Alljoined"
@@ -114,8 +116,8 @@ class Xu2024Alljoined(Study):
 
     def __init__(self, root: str | Path | None = None, subjects: list[str] | None = None,
                  sessions: list[str] | None = None, onset_sample: int = 26, nsd_index_base: int = 0,
-                 nsd_stimuli: str | Path | None = None):
-        super().__init__(root if root is not None else data_dir() / self.name, subjects, sessions)
+                 nsd_stimuli: str | Path | None = None, skip_unreadable: bool = False):
+        super().__init__(root if root is not None else data_dir() / self.name, subjects, sessions, skip_unreadable)
         if nsd_index_base not in (0, 1):
             raise NeuroarenaError(f"nsd_index_base {nsd_index_base!r} is neither 0 nor 1", fix="pass 0 or 1")
         self.onset_sample = onset_sample
@@ -134,9 +136,10 @@ class Xu2024Alljoined(Study):
         """One recording per subject and session, sorted."""
         keys = self._keys()
         pairs = sorted({(int(s), int(n)) for s, n in zip(keys["subject_id"], keys["session"])})
+        files = tuple(self._files())  # each recording's epochs are spread over every file
         return [Recording(study=self.name, subject=f"{s:02d}", session=str(n), run="", task="images",
                           path=self.root / "data", loader=lambda s=s, n=n: self._load(s, n),
-                          events_loader=lambda s=s, n=n: self._events(s, n))
+                          events_loader=lambda s=s, n=n: self._events(s, n), files=files)
                 for s, n in pairs]
 
     def params(self) -> dict[str, Any]:

@@ -100,6 +100,8 @@ class Xu2025Alljoined(Study):
         Subjects to use (1..20); default every subject on disk.
     sessions : list of str or int, optional
         Sessions to use (1..4); default all.
+    skip_unreadable : bool
+        Leave out, with a warning, a recording that cannot be read instead of stopping.
     """
 
     name = "Xu2025Alljoined"
@@ -114,8 +116,8 @@ class Xu2025Alljoined(Study):
     line_freq = 60.0
 
     def __init__(self, root: str | Path | None = None, subjects: list[str] | None = None,
-                 sessions: list[str] | None = None):
-        super().__init__(root if root is not None else data_dir() / self.name, subjects, sessions)
+                 sessions: list[str] | None = None, skip_unreadable: bool = False):
+        super().__init__(root if root is not None else data_dir() / self.name, subjects, sessions, skip_unreadable)
         self._stim_orders: dict[int, pd.DataFrame] = {}
 
     def download(self) -> None:
@@ -154,6 +156,7 @@ class Xu2025Alljoined(Study):
                     study=self.name, subject=f"{number:02d}", session=f"{session:02d}", run=f"{block:02d}",
                     task="images", path=edfs[0], loader=lambda p=edfs[0]: self._load(p),
                     events_loader=lambda n=number, m=matched: self._events(n, *m),
+                    files=(edfs[0], self.root / "preprocessed_eeg" / f"sub-{number:02d}" / "stim_order.parquet"),
                 ))
         return found
 

@@ -1,11 +1,14 @@
 """What a study is: where the data lives, how to get it, and the recordings it yields."""
 from __future__ import annotations
 
+import os
 import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
+
+from neuroarena.errors import NeuroarenaError
 
 if TYPE_CHECKING:
     import mne
@@ -22,12 +25,20 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "onset", "duration", "kind", "stimulus", "category", "caption", "rt", "split",
 )
 
+#: The way out of an unreadable recording's error, and the usual fix.
+SKIP_UNREADABLE = "skip unreadable recordings (--skip-unreadable)"
+UNREADABLE_FIX = f"repair or restore the file from the dataset's source, or {SKIP_UNREADABLE}"
+
 #: Columns of :meth:`Study.stimuli`, in this order (the index is the stimulus id).
 STIMULUS_COLUMNS: tuple[str, ...] = ("image", "category", "caption", "split")
 
 
 class SkippedWarning(UserWarning):
     """A subject, run or file a study leaves out (see :meth:`Study.skip`); the store's record counts them."""
+
+
+#: How a file stood when a study was listed: (path relative to the study root, size in bytes, mtime in ns).
+FileStamp = tuple[str, int, int]
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,9 @@ class Recording:
     events_loader : callable
         Returns a ``pandas.DataFrame`` with :data:`EVENT_COLUMNS`, one row per event; for epochs,
         one row per epoch in epoch order.
+    files : tuple of Path
+        Every file whose content shapes the recording or its events (a folder: every file under it);
+        empty means ``(path,)``. The store's key follows their sizes and modification times.
     """
 
     study: str
@@ -111,6 +125,7 @@ class Recording:
     path: Path
     loader: Callable[[], "mne.io.BaseRaw | mne.BaseEpochs"] = field(repr=False, compare=False)
     events_loader: Callable[[], "pd.DataFrame"] = field(repr=False, compare=False)
+    files: tuple[Path, ...] = field(default=(), repr=False)
 
     @property
     def id(self) -> str:
@@ -132,6 +147,51 @@ class Recording:
         """The events table, columns :data:`EVENT_COLUMNS`."""
         return self.events_loader()
 
+    def inputs(self) -> tuple[Path, ...]:
+        """The files that shape this recording: :attr:`files`, or ``(path,)`` when none are listed."""
+        return tuple(self.files) or (self.path,)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A study's chosen recordings and the state of their files, listed once (see :meth:`Study.snapshot`).
+
+    Parameters
+    ----------
+    recordings : tuple of Recording
+        As :meth:`Study.recordings` returned them.
+    files : tuple of FileStamp
+        ``(path relative to the study root, size, mtime_ns)`` of every file of :meth:`Recording.inputs`,
+        sorted, each once.
+    """
+
+    recordings: tuple[Recording, ...]
+    files: tuple[FileStamp, ...]
+
+
+class UnreadableRecording(NeuroarenaError):
+    """A recording its reader cannot read (file missing, truncated or inconsistent); one line naming the file.
+
+    A study built with ``skip_unreadable=True`` leaves such a recording out (:meth:`Study.skip`) instead.
+    """
+
+
+def reader_error(path: str | Path, err: BaseException) -> UnreadableRecording:
+    """``err`` of a reader (MNE, mne-bids, pyarrow, numpy, ...) as one line naming ``path`` and the fix.
+
+    Parameters
+    ----------
+    path : str or Path
+        The recording's file.
+    err : BaseException
+        What the reader raised; a :class:`~neuroarena.errors.NeuroarenaError` keeps its own text.
+    """
+    if isinstance(err, NeuroarenaError):
+        return UnreadableRecording(str(err))
+    first = (str(err).strip().splitlines() or [""])[0][:240]
+    return UnreadableRecording(f"cannot read this recording ({type(err).__name__}: {first})", path=path,
+                               fix=UNREADABLE_FIX)
+
 
 class Study(ABC):
     """A dataset: where it lives, how to download it, what recordings it holds.
@@ -148,6 +208,10 @@ class Study(ABC):
     subjects, sessions : list of str or int, optional
         Keep only these subjects / sessions (labels as in the file names, ``"01"``, ``1`` and
         ``"sub-01"`` alike); every one when None. A label the study lacks is an error.
+    skip_unreadable : bool
+        Leave out a recording its reader cannot read (missing or truncated file, inconsistent
+        sampling rates, ...) with a warning and a line in :attr:`skipped`, instead of stopping
+        with an error naming it.
     """
 
     name: ClassVar[str]
@@ -158,12 +222,17 @@ class Study(ABC):
     line_freq: ClassVar[float | None] = None
 
     def __init__(self, root: str | Path, subjects: Sequence[str | int] | None = None,
-                 sessions: Sequence[str | int] | None = None):
+                 sessions: Sequence[str | int] | None = None, skip_unreadable: bool = False):
         self.root = Path(root)
         self.subjects = normalize_labels(subjects, "sub")
         self.sessions = normalize_labels(sessions, "ses")
-        #: What :meth:`recordings` left out and why: ``{"recording", "reason"}`` dicts.
+        if not isinstance(skip_unreadable, bool):
+            raise NeuroarenaError(f"skip_unreadable must be true or false, not {skip_unreadable!r}", path=self.root,
+                                  fix="pass skip_unreadable=true (leave unreadable recordings out) or false")
+        self.skip_unreadable = skip_unreadable
+        #: What :meth:`recordings` (or a store's build) left out and why: ``{"recording", "reason"}`` dicts.
         self.skipped: list[dict[str, str]] = []
+        self._snapshot: Snapshot | None = None
 
     @abstractmethod
     def download(self) -> None:
@@ -186,7 +255,19 @@ class Study(ABC):
 
     def params(self) -> dict[str, Any]:
         """Everything that shapes the data (keys the preprocessing cache)."""
-        return {"name": self.name, "subjects": self.subjects, "sessions": self.sessions}
+        return {"name": self.name, "subjects": self.subjects, "sessions": self.sessions,
+                "skip_unreadable": self.skip_unreadable}
+
+    def snapshot(self) -> Snapshot:
+        """The chosen recordings and the stamps of their files, listed once per study object (then reused).
+
+        Reads no file's content: sizes and modification times only. A store is keyed by it, so editing or
+        touching an input file builds a new store.
+        """
+        if getattr(self, "_snapshot", None) is None:
+            recordings = tuple(self.recordings())
+            self._snapshot = Snapshot(recordings, file_stamps(recordings, self.root))
+        return self._snapshot
 
     def skip(self, what: str, reason: str) -> None:
         """Leave ``what`` (a subject, a run, a file) out of the study, with a warning and a line in :attr:`skipped`."""
@@ -227,6 +308,39 @@ class Study(ABC):
         return None
 
 
+def file_stamps(recordings: Sequence[Recording], root: Path) -> tuple[FileStamp, ...]:
+    """``(path relative to root, size, mtime_ns)`` of every input file of ``recordings``, sorted, each once.
+
+    A folder stands for every file under it; a listed file that does not exist is left out (its
+    appearance changes the stamps).
+    """
+    paths: set[Path] = set()
+    for recording in recordings:
+        for path in recording.inputs():
+            path = Path(path)
+            if path.is_dir():
+                paths.update(p for p in path.rglob("*") if p.is_file())
+            else:
+                paths.add(path)
+    stamps = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        stamps.append((_relative(path, root), stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(stamps))
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (POSIX separators), or absolute when it lies outside it."""
+    absolute, base = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+    try:
+        return absolute.relative_to(base).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
 def normalize_labels(labels: Sequence[str | int] | str | int | None, prefix: str) -> list[str] | None:
     """Subject or session labels as strings without their BIDS prefix (``"sub-01"`` -> ``"01"``), sorted."""
     if labels is None:
@@ -246,8 +360,6 @@ def select_recordings(found: list[Recording], subjects: list[str] | None, sessio
                       root: Path, skipped: list[dict[str, str]] | None = None) -> list[Recording]:
     """The recordings of the chosen subjects and sessions; a chosen label with no recording is an error
     (which counts what the study ``skipped``, since those may be the ones asked for)."""
-    from neuroarena.errors import NeuroarenaError
-
     for attribute, wanted, flag in (("subject", subjects, "--subjects"), ("session", sessions, "--sessions")):
         if wanted is None:
             continue

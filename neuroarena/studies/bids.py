@@ -5,15 +5,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.studies.base import EVENT_COLUMNS, Recording, Study
+from neuroarena.studies.base import EVENT_COLUMNS, Recording, Study, UnreadableRecording, reader_error, same_label
+from neuroarena.studies.bids_files import (
+    RAW_EXTENSIONS, channel_mismatch, check_brainvision, check_event_samples, check_json, check_sampling_rate,
+    companion_files, eeg_files, orphan_error, orphan_recordings,
+)
 
 if TYPE_CHECKING:
     import mne
     import mne_bids
     import pandas as pd
 
-#: File extensions of raw EEG recordings in BIDS (one per recording; sidecars excluded).
-RAW_EXTENSIONS = (".vhdr", ".edf", ".bdf", ".set", ".fif")
 #: How the BIDS standard names event columns that have a standard neuroarena name.
 BIDS_EVENT_COLUMNS = {"trial_type": "kind", "response_time": "rt", "stim_file": "stimulus"}
 NUMERIC_COLUMNS = ("onset", "duration", "rt")
@@ -40,6 +42,16 @@ class BidsStudy(Study):
         Name of the study (``Recording.study`` and error messages).
     subjects, sessions : list of str, optional
         Keep only these (see :class:`~neuroarena.studies.base.Study`).
+    skip_unreadable : bool
+        Leave out, with a warning, a recording that cannot be read instead of stopping (see below).
+
+    A chosen recording that cannot be read is an error naming its file (or, with ``skip_unreadable``,
+    left out with a :class:`~neuroarena.studies.base.SkippedWarning` and a line in :attr:`skipped`),
+    never silently dropped: companion files (``*_eeg.eeg``, ``*_events.tsv``, ...) without their raw
+    file; a BrainVision header that is truncated, or whose data file is missing or not a whole number
+    of samples (checked when listing); a sampling rate of the raw file other than the sidecar's
+    ``SamplingFrequency``, an events ``sample`` column other than ``onset x sfreq``, a
+    ``*_channels.tsv`` naming other channels, or any reader error (checked when loading).
     """
 
     name = "bids"
@@ -47,11 +59,15 @@ class BidsStudy(Study):
     description = "A BIDS EEG dataset of your own."
 
     def __init__(self, root: str | Path, task: str | None = None, event_columns: dict[str, str] | None = None,
-                 name: str = "bids", subjects: list[str] | None = None, sessions: list[str] | None = None):
-        super().__init__(root, subjects, sessions)
+                 name: str = "bids", subjects: list[str] | None = None, sessions: list[str] | None = None,
+                 skip_unreadable: bool = False):
+        super().__init__(root, subjects, sessions, skip_unreadable)
         self.task = task if task is not None else only_task(self.root)
         self.name = name
         self.event_columns = _column_mapping(event_columns or {}, self.root)
+        #: Loading checks the events table (numbers; ``sample`` = ``onset x sfreq``); a study that reads its
+        #: events its own way (onsets in samples, say) turns this off and checks them itself.
+        self.check_bids_events = True
 
     def download(self) -> None:
         """A generic BIDS folder is the user's own: there is nothing to download."""
@@ -70,24 +86,50 @@ class BidsStudy(Study):
         paths = find_matching_paths(
             self.root, tasks=self.task, datatypes="eeg", suffixes="eeg", extensions=list(RAW_EXTENSIONS),
         )
+        listing = eeg_files(self.root)
+        for expected, companions in orphan_recordings(listing, self.task, [Path(p.fpath) for p in paths]):
+            if self._chosen(expected):
+                self._unreadable(expected.name.rsplit("_", 1)[0], orphan_error(expected, companions))
         if not paths:
             raise NeuroarenaError(f"no EEG recording of task {self.task!r} in this folder",
                                   path=self.root, fix=missing_fix)
-        found = [self._recording(p) for p in paths]
+        found = []
+        for bids_path in paths:
+            raw = Path(bids_path.fpath)
+            try:
+                if raw.suffix == ".vhdr" and self._chosen(raw):
+                    check_brainvision(raw)
+            except UnreadableRecording as error:
+                self._unreadable(raw.name.rsplit("_", 1)[0], error)
+                continue
+            found.append(self._recording(bids_path, companion_files(raw, listing.get(raw.parent, []))))
         return sorted(found, key=lambda r: (r.subject, r.session, r.run, str(r.path)))
 
     def params(self) -> dict[str, Any]:
         """Name, folder, task and column mapping: what shapes the data."""
         return {**super().params(), "root": str(self.root), "task": self.task, "event_columns": self.event_columns}
 
-    def _recording(self, bids_path: "mne_bids.BIDSPath") -> Recording:
-        events_path = bids_path.copy().update(suffix="events", extension=".tsv").fpath
+    def _recording(self, bids_path: "mne_bids.BIDSPath", files: tuple[Path, ...]) -> Recording:
+        events_path = Path(bids_path.copy().update(suffix="events", extension=".tsv").fpath)
         return Recording(
             study=self.name, subject=bids_path.subject, session=bids_path.session or "",
             run=bids_path.run or "", task=self.task, path=Path(bids_path.fpath),
-            loader=lambda: _read_raw(bids_path),
-            events_loader=lambda: read_events_tsv(events_path, self.event_columns),
+            loader=lambda: _read_raw(bids_path, events_path if self.check_bids_events else None,
+                                     self.event_columns, files),
+            events_loader=lambda: read_events_tsv(events_path, self.event_columns), files=files,
         )
+
+    def _chosen(self, path: Path) -> bool:
+        """The file belongs to a chosen subject and session (by its ``sub-``/``ses-`` entities)."""
+        entities = dict(part.split("-", 1) for part in path.name.split("_") if "-" in part)
+        return all(wanted is None or any(same_label(label, entities.get(key, "")) for label in wanted)
+                   for key, wanted in (("sub", self.subjects), ("ses", self.sessions)))
+
+    def _unreadable(self, what: str, error: UnreadableRecording) -> None:
+        """Skip ``what`` with ``skip_unreadable``, else raise ``error``."""
+        if not self.skip_unreadable:
+            raise error
+        self.skip(what, str(error))
 
 
 def only_task(root: Path) -> str:
@@ -118,10 +160,41 @@ def _column_mapping(event_columns: dict[str, str], root: Path) -> dict[str, str]
     return {**defaults, **event_columns}
 
 
-def _read_raw(bids_path: "mne_bids.BIDSPath") -> "mne.io.BaseRaw":
+def _read_raw(bids_path: "mne_bids.BIDSPath", events_path: Path | None, event_columns: dict[str, str],
+              files: tuple[Path, ...]) -> "mne.io.BaseRaw":
+    """The recording read by mne-bids, after checking its sidecars (and events, unless ``events_path`` is None),
+    and checked against them.
+
+    Raises
+    ------
+    UnreadableRecording
+        A sidecar is not valid JSON, the events table is malformed, the channels.tsv names other
+        channels, the sampling rates of raw file, sidecar and events disagree, or mne-bids fails.
+    """
     from mne_bids import read_raw_bids
 
-    return read_raw_bids(bids_path, verbose=False)
+    raw_path = Path(bids_path.fpath)
+    if raw_path.suffix == ".vhdr":
+        check_brainvision(raw_path)
+    for path in files:
+        if path.suffix == ".json" and path.is_file():
+            check_json(path)
+    if events_path is not None and events_path.is_file():  # mne-bids reads it too, with a bare error on a bad value
+        read_events_tsv(events_path, event_columns)
+    try:
+        raw = read_raw_bids(bids_path, verbose=False)
+    except MemoryError:
+        raise
+    except Exception as err:  # any reader's error, as one line naming the file
+        channels = Path(bids_path.copy().update(suffix="channels", extension=".tsv").fpath)
+        if "Channel mismatch" in str(err) and channels.is_file():
+            raise channel_mismatch(channels, raw_path) from None
+        raise reader_error(raw_path, err) from err
+    check_sampling_rate(raw, raw_path, bids_path.find_matching_sidecar(suffix="eeg", extension=".json",
+                                                                       on_error="ignore"))
+    if events_path is not None:
+        check_event_samples(events_path, raw, raw_path)
+    return raw
 
 
 def read_events_tsv(path: str | Path, event_columns: dict[str, str]) -> "pd.DataFrame":

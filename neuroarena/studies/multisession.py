@@ -134,6 +134,8 @@ class Wang2025Multisession(Study):
         Session labels to keep (``["1", "2"]``); all when None.
     min_sessions : int
         Fewest sessions a subject needs to be used when ``subjects`` is None (5: the session split).
+    skip_unreadable : bool
+        Leave out, with a warning, a recording that cannot be read instead of stopping.
     """
 
     name = "Wang2025Multisession"
@@ -146,8 +148,8 @@ class Wang2025Multisession(Study):
     def __init__(self, root: str | Path | None = None, layout: Literal["bids", "course", "auto"] = "bids",
                  presentation: Literal["slow", "rapid", "both"] = "slow", subjects: list[str] | None = None,
                  ch_names: Sequence[str] | str | Path | None = None, sessions: list[str] | None = None,
-                 min_sessions: int = SPLIT_SESSIONS):
-        super().__init__(data_dir() / self.name if root is None else root, subjects, sessions)
+                 min_sessions: int = SPLIT_SESSIONS, skip_unreadable: bool = False):
+        super().__init__(data_dir() / self.name if root is None else root, subjects, sessions, skip_unreadable)
         if layout not in ("bids", "course", "auto"):
             raise NeuroarenaError(f"unknown layout {layout!r}", fix="use 'bids', 'course' or 'auto'")
         if presentation not in TASKS:
@@ -187,9 +189,11 @@ class Wang2025Multisession(Study):
         """Every usable chosen run, sorted by subject, session, task and run (the rest in :attr:`skipped`)."""
         layout = self._layout()
         captions = self._captions(layout)
+        shared = (self.root / "captions.txt",) if captions else ()
         return [Recording(study=self.name, subject=run.subject, session=run.session, run=run.run, task=run.task,
                           path=run.eeg, loader=self._loader(run),
-                          events_loader=lambda run=run: self._events(run, captions))
+                          events_loader=lambda run=run: self._events(run, captions),
+                          files=_run_files(run) + shared)
                 for run in self._runs(layout)]
 
     def stimuli(self) -> "pd.DataFrame":
@@ -334,6 +338,13 @@ class Wang2025Multisession(Study):
             candidates = [self.root / folder / f"{stimulus}{resized}{suffix}" for folder in COURSE_IMAGE_FOLDERS
                           for resized in ("", "_resized") for suffix in IMAGE_SUFFIXES]
         return next((str(path.resolve()) for path in candidates if path.is_file()), "")
+
+
+def _run_files(run: _Run) -> tuple[Path, ...]:
+    """The files of a run: its recording (a Curry ``.cdt`` with its ``.cdt.dpa`` and ``.cdt.ceo``), image and
+    events tables."""
+    recording = tuple(sorted(p for p in run.eeg.parent.iterdir() if p.name.startswith(run.eeg.name) and p.is_file()))
+    return recording + tuple(p for p in (run.images, run.events) if p is not None)
 
 
 def _order(label: str) -> tuple[int, int | str]:

@@ -142,6 +142,10 @@ def event_onsets(events: Path, task: str) -> list[float]:
     from neuroarena.studies.bids import read_events_tsv
 
     table = read_events_tsv(events, {"eventnumber": "kind"})
+    if not table["kind"].str.fullmatch(r"\d+").all():
+        bad = table["kind"][~table["kind"].str.fullmatch(r"\d+")].iloc[0]
+        raise NeuroarenaError(f"eventnumber {bad!r} is not a whole number", path=events,
+                              fix="restore the events table from the release")
     codes = table["kind"].astype(int)
     return (table["onset"][~codes.isin(NON_IMAGE_CODES[task])] / SFREQ).tolist()
 

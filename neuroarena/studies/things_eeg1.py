@@ -107,6 +107,8 @@ class Grootswagers2022Human(Study):
         Subjects to use (1..50); default every subject on disk not marked excluded.
     exclude : bool
         Leave out the subjects ``participants.tsv`` marks excluded.
+    skip_unreadable : bool
+        Leave out, with a warning, a recording that cannot be read (see :class:`~neuroarena.studies.bids.BidsStudy`).
     """
 
     name = "Grootswagers2022Human"
@@ -121,8 +123,10 @@ class Grootswagers2022Human(Study):
 
     line_freq = 50.0  # recorded in Sydney
 
-    def __init__(self, root: str | Path | None = None, subjects: list[str] | None = None, exclude: bool = True):
-        super().__init__(root if root is not None else data_dir() / self.name, subjects)
+    def __init__(self, root: str | Path | None = None, subjects: list[str] | None = None, exclude: bool = True,
+                 skip_unreadable: bool = False):
+        super().__init__(root if root is not None else data_dir() / self.name, subjects,
+                         skip_unreadable=skip_unreadable)
         if not isinstance(exclude, bool):
             raise NeuroarenaError(f"exclude must be true or false, not {exclude!r}", path=self.root,
                                   fix="pass exclude=true (leave out what participants.tsv excludes) or false")
@@ -156,7 +160,11 @@ class Grootswagers2022Human(Study):
 
         if not any(self.root.glob(f"sub-*/eeg/sub-*_task-{self.task}_eeg.vhdr")):
             raise missing_data(self.root, self.dataset, f"no sub-*/eeg/*_task-{self.task}_eeg.vhdr here")
-        found = BidsStudy(self.root, task=self.task, name=self.name).find_recordings()
+        bids = BidsStudy(self.root, task=self.task, name=self.name, subjects=self.subjects,
+                         skip_unreadable=self.skip_unreadable)
+        bids.skipped = self.skipped  # what it leaves out is this study's
+        bids.check_bids_events = False  # read_rsvp_events checks them (onsets in samples before 1.2.0)
+        found = bids.find_recordings()
         excluded = self._excluded()
         chosen = [s for s in self.subjects or [] if any(same_label(s, e) for e in excluded)]
         if chosen:
@@ -170,8 +178,10 @@ class Grootswagers2022Human(Study):
                 kept.append(recording)
         kept = select_recordings(kept, self.subjects, None, self.root)
         channels = self._common_channels(kept)
-        return [dataclasses.replace(r, loader=lambda r=r: _with_channels(r.loader(), channels, r.path),
-                                    events_loader=lambda p=_events_path(r.path): read_rsvp_events(p))
+        shared = (self.root / "participants.tsv",) if self.exclude else ()  # it decides who is left out
+        return [dataclasses.replace(r, loader=lambda r=r: _with_channels(_checked_load(r), channels, r.path),
+                                    events_loader=lambda p=_events_path(r.path): read_rsvp_events(p),
+                                    files=r.inputs() + shared)
                 for r in kept]
 
     def stimuli(self) -> "pd.DataFrame":
@@ -233,6 +243,14 @@ def _with_channels(raw: "mne.io.BaseRaw", channels: list[str], path: Path) -> "m
     if raw.get_montage() is None:
         set_standard_montage(raw, path, allow_unknown=True)
     return raw
+
+
+def _checked_load(recording: Recording) -> "mne.io.BaseRaw":
+    """The recording, after its events file is checked (mne-bids reads it too, with a bare error on a bad value)."""
+    with warnings.catch_warnings():  # the events loader gives the warning about their unit
+        warnings.simplefilter("ignore", OnsetUnitWarning)
+        read_rsvp_events(_events_path(recording.path))
+    return recording.loader()
 
 
 def _events_path(raw_path: Path) -> Path:

@@ -117,6 +117,8 @@ class Gifford2022Large(Study):
     release : {"auto", "preprocessed", "raw"}
         Which release to read and :meth:`download`; ``auto``: the one on disk (preprocessed when both
         or none are).
+    skip_unreadable : bool
+        Leave out, with a warning, a recording that cannot be read instead of stopping.
     """
 
     name = "Gifford2022Large"
@@ -134,8 +136,9 @@ class Gifford2022Large(Study):
     line_freq = 50.0  # recorded in Berlin
 
     def __init__(self, root: str | Path | None = None, subjects: list[str] | None = None,
-                 sessions: list[str] | None = None, release: Literal["auto", "preprocessed", "raw"] = "auto"):
-        super().__init__(root if root is not None else data_dir() / self.name, subjects, sessions)
+                 sessions: list[str] | None = None, release: Literal["auto", "preprocessed", "raw"] = "auto",
+                 skip_unreadable: bool = False):
+        super().__init__(root if root is not None else data_dir() / self.name, subjects, sessions, skip_unreadable)
         if release not in ("auto", *FOLDERS):
             raise NeuroarenaError(f"unknown THINGS-EEG2 release {release!r}", path=self.root,
                                   fix="choose release auto, preprocessed or raw")
@@ -221,7 +224,8 @@ class Gifford2022Large(Study):
                     raise missing_data(path, self.dataset, f"{release} EEG file not found")
                 found.append(Recording(
                     study=self.name, subject=subject.name[4:], session=session, run="", task=partition, path=path,
-                    loader=lambda p=path: load(p), events_loader=lambda p=path: self._events_of(p, load)))
+                    loader=lambda p=path: load(p), events_loader=lambda p=path: self._events_of(p, load),
+                    files=(path, self.root / "image_set" / "image_metadata.npy")))
         return found
 
     def stimuli(self) -> "pd.DataFrame":

@@ -39,3 +39,13 @@ def recording_factory(tmp_path: Path, tracker: LoadTracker):
                          events_loader=events.copy)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def tiny_bids(tmp_path_factory) -> Path:
+    """The tiny simulated dataset written as BIDS (through mne-bids), once per test session; copy it to edit it."""
+    from neuroarena.studies.simulated.study import Simulated
+
+    study = Simulated(root=tmp_path_factory.mktemp("simulated") / "tiny", preset="tiny")
+    study.download()
+    return study.root

@@ -88,7 +88,8 @@ def test_resume_after_a_kill_keeps_finished_shards(tmp_path, recording_factory, 
     recordings = [recording_factory("1"), recording_factory("2"), recording_factory("3", fail_first=True)]
     study = TinyStudy(tmp_path / "data", recordings)
     root = store_root(study, CONFIG, tmp_path / "cache")
-    with pytest.raises(RuntimeError, match="killed"):
+    with pytest.raises(NeuroarenaError, match=r"sub-3_eeg\.fif: cannot read this recording \(RuntimeError: "
+                                              r"killed while loading\)"):
         build_store(study, CONFIG, tmp_path / "cache", progress=False)
     assert not (root / "manifest.json").exists()
     before = mtimes(root)
@@ -175,3 +176,16 @@ def test_manifest_records_the_config_and_shards(study, tmp_path):
         "recording": "sub-2_task-rsvp_run-1", "subject": "2", "session": "", "run": "1",
         "task": "rsvp", "file": "shards/sub-2_task-rsvp_run-1.npy"}
     assert shard["bytes"] == (store.root / shard["file"]).stat().st_size == 128 + 20 * 6 * 100 * 2
+
+
+def test_a_store_the_disk_has_no_room_for_is_refused_before_any_shard(study, tmp_path, monkeypatch):
+    import collections
+
+    from neuroarena.prepare import build
+
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(build.shutil, "disk_usage", lambda path: usage(2**30, 2**30 - 2**20, 2**20))
+    with pytest.raises(NeuroarenaError, match=r"0.00 GiB free, about 0.25 GiB needed for the window store of "
+                                              r"Tiny -> free space, or point --home at a disk with room"):
+        build_store(study, CONFIG, tmp_path / "cache", progress=False)
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.npy"))

@@ -1,14 +1,17 @@
 """The Slurm path, run through submitit's local executor: same pickles, same result handling."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.results.records import ResultStore
+from neuroarena.runner import claims
 from neuroarena.runner.executor import job_key
 from neuroarena.runner.progress import GridProgress
 from neuroarena.runner.slurm import SlurmExecutor, SlurmOptions, parse_minutes
@@ -76,8 +79,12 @@ def test_tasks_killed_by_slurm_get_failed_records(debug_job, fake_cluster, tmp_p
     store = ResultStore(tmp_path / "records")
     options = SlurmOptions(partition="gpu", gpus=1, cpus=8, mem_gb=32, time="2:00:00", array_parallelism=1,
                            poll_s=0.1)
+    claim = claims.claim_path(store, job_key(jobs[0]))  # the killed task had claimed its job on node n1
+    claim.parent.mkdir(parents=True)
+    claim.write_text(json.dumps({"pid": 777, "host": "n1", "started": time.time(), "token": "t", "job": "4242_0"}))
     records = SlurmExecutor(options, folder=tmp_path / "slurm").run(jobs, store)
     assert [r.status for r in records] == ["failed", "failed"]
+    assert not claim.exists()  # released by the controller, not left for other runs to wait on
     assert records[0].error.startswith("slurm job 4242_0 ended (TIMEOUT) without a record; log: ")
     assert records[1].error.startswith("slurm job 4242_1 ended (OUT_OF_MEMORY) without a record; log: ")
     assert all(store.get(job_key(spec)) == r for spec, r in zip(jobs, records))

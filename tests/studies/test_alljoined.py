@@ -201,7 +201,7 @@ def test_alljoined1_registry(root1):
     for name in ("xu2024alljoined", "alljoined-1"):
         assert isinstance(get_study(name, root=root1), Xu2024Alljoined)
     assert Xu2024Alljoined(root1).params() == {"name": "Xu2024Alljoined", "subjects": None, "sessions": None,
-                                               "onset_sample": 26, "nsd_index_base": 0}
+                                               "onset_sample": 26, "nsd_index_base": 0, "skip_unreadable": False}
 
 
 # Alljoined-1.6M: raw EMOTIV EDF per block, image order from stim_order.parquet -------------------------
@@ -356,5 +356,5 @@ def test_alljoined16m_registry(root16):
     for name in ("xu2025alljoined", "alljoined-1.6m", "Alljoined-1.6M"):
         assert isinstance(get_study(name, root=root16), Xu2025Alljoined)
     assert Xu2025Alljoined(root16, subjects=[2]).params() == {"name": "Xu2025Alljoined", "subjects": ["2"],
-                                                                "sessions": None}
+                                                                "sessions": None, "skip_unreadable": False}
     assert Xu2025Alljoined.line_freq == 60.0

@@ -174,7 +174,7 @@ def test_registry_params_and_default_root(bids_root):
     assert get_study("Wang2025Multisession").root == data_dir() / "Wang2025Multisession"
     assert study.params() == {"name": "Wang2025Multisession", "root": str(bids_root), "layout": "bids",
                               "presentation": "slow", "subjects": None, "sessions": None,
-                              "ch_names": None, "min_sessions": 5}
+                              "ch_names": None, "min_sessions": 5, "skip_unreadable": False}
     with pytest.raises(NeuroarenaError, match="unknown presentation 'fast'"):
         Wang2025Multisession(bids_root, presentation="fast")
 

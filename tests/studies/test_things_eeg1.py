@@ -212,7 +212,8 @@ def test_registry_names(root):
         study = get_study(name, root=root)
         assert isinstance(study, Grootswagers2022Human) and study.root == root
     assert Grootswagers2022Human(root, subjects=[3, 1]).params() == {
-        "name": "Grootswagers2022Human", "subjects": ["1", "3"], "sessions": None, "exclude": True}
+        "name": "Grootswagers2022Human", "subjects": ["1", "3"], "sessions": None, "exclude": True,
+        "skip_unreadable": False}
     assert Grootswagers2022Human(root, exclude=False).params()["exclude"] is False
     with pytest.raises(NeuroarenaError, match="exclude must be true or false, not 'no'"):
         Grootswagers2022Human(root, exclude="no")

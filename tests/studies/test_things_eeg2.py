@@ -111,7 +111,8 @@ def test_registry_names_and_params(root, pre):
         assert isinstance(study, Gifford2022Large) and study.root == root
     assert Gifford2022Large().root.name == "Gifford2022Large"
     assert Gifford2022Large(root, subjects=[2, 1]).params() == {
-        "name": "Gifford2022Large", "subjects": ["1", "2"], "sessions": None, "release": "raw"}
+        "name": "Gifford2022Large", "subjects": ["1", "2"], "sessions": None, "release": "raw",
+        "skip_unreadable": False}
     assert Gifford2022Large(pre).params()["release"] == "preprocessed"
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neuroarena.fileio import make_temp_dir, remove_orphans
 from neuroarena.studies.simulated.stimuli import StimulusSet, caption_attributes
 
 if TYPE_CHECKING:
@@ -89,8 +89,8 @@ def write_images(stimuli: StimulusSet, folder: str | Path) -> dict[str, Path]:
     paths = {stimulus: folder / f"{stimulus}.png" for stimulus in stimuli.ids}
     if folder.is_dir():
         return paths
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    remove_orphans(folder.parent, [f".{folder.name}.*.tmp"])  # what a killed renderer left
+    staging = make_temp_dir(folder.parent, f".{folder.name}.", suffix=".tmp")
     try:
         for k, stimulus in enumerate(stimuli.ids):
             render_image(int(stimuli.category_index[k]), stimuli.individual[k],

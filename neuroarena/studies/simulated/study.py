@@ -31,6 +31,8 @@ class Simulated(Study):
         Name of a :data:`~neuroarena.studies.simulated.config.PRESETS` entry.
     subjects, sessions : list of str, optional
         Keep only these (``"01"``, ``"1"``; see :class:`~neuroarena.studies.base.Study`).
+    skip_unreadable : bool
+        Leave out, with a warning, a recording that cannot be read (see :class:`~neuroarena.studies.bids.BidsStudy`).
     """
 
     name = "Simulated"
@@ -39,12 +41,13 @@ class Simulated(Study):
     description = "Simulated THINGS-like visual EEG experiment, generated locally."
 
     def __init__(self, root: str | Path | None = None, config: SimulationConfig | dict | None = None,
-                 preset: str = "default", subjects: list[str] | None = None, sessions: list[str] | None = None):
+                 preset: str = "default", subjects: list[str] | None = None, sessions: list[str] | None = None,
+                 skip_unreadable: bool = False):
         if not isinstance(config, SimulationConfig):
             config = SimulationConfig.preset(preset, **(config or {}))
         self.config = config
         super().__init__(root if root is not None else data_dir() / f"simulated-{stable_hash(self.config)}",
-                         subjects, sessions)
+                         subjects, sessions, skip_unreadable)
 
     def download(self) -> None:
         """Generate and write the dataset and its oracle ceiling to :attr:`root` (local; a no-op if written)."""
@@ -59,7 +62,10 @@ class Simulated(Study):
         from neuroarena.studies.simulated.writer import TASK, write_dataset
 
         write_dataset(self.config, self.root)
-        return BidsStudy(self.root, task=TASK, name=self.name).recordings()
+        bids = BidsStudy(self.root, task=TASK, name=self.name, subjects=self.subjects, sessions=self.sessions,
+                         skip_unreadable=self.skip_unreadable)
+        bids.skipped = self.skipped  # what it leaves out is this study's
+        return bids.recordings()
 
     def params(self) -> dict[str, Any]:
         """Name and the full simulation configuration."""

@@ -5,10 +5,10 @@ import datetime
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from neuroarena.errors import NeuroarenaError
+from neuroarena.fileio import make_temp_dir, remove_orphans
 from neuroarena.hashing import stable_hash
 from neuroarena.studies.simulated.config import SimulationConfig
 
@@ -44,8 +44,9 @@ def written_config(root: Path) -> dict | None:
 def write_dataset(config: SimulationConfig, root: str | Path) -> Path:
     """Simulate every session of ``config`` and write the BIDS dataset to ``root``.
 
-    The dataset is built in a temporary folder next to ``root`` and renamed onto
-    it, so ``root`` is either absent or complete. A second call is a no-op.
+    The dataset is built in a temporary folder next to ``root`` (named after its owner, so what
+    a killed writer left is removed by the next one) and renamed onto it, so ``root`` is either
+    absent or complete. A second call is a no-op. Files and folders follow the umask.
 
     Raises
     ------
@@ -57,7 +58,8 @@ def write_dataset(config: SimulationConfig, root: str | Path) -> Path:
         _check_existing(config, root)
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
+    remove_orphans(root.parent, [f".{root.name}.*.tmp"])
+    tmp = make_temp_dir(root.parent, prefix=f".{root.name}.", suffix=".tmp")
     try:
         _write_all(config, tmp)
         os.rename(tmp, root)
