@@ -210,3 +210,24 @@ def _finite(obj: Any) -> Any:
 def finite_json(obj: Any) -> str:
     """``obj`` as indented, valid JSON: non-finite floats (NaN, inf) are written ``null``."""
     return json.dumps(_finite(obj), indent=2, sort_keys=True, default=str, allow_nan=False) + "\n"
+
+
+def read_json_object(path: str | Path) -> dict[str, Any]:
+    """The JSON object in ``path``.
+
+    Raises
+    ------
+    ValueError
+        It is not valid JSON; the message is the decoder's error in one line (``JSONDecodeError: ...``).
+    TypeError
+        It holds JSON, but not an object.
+    FileNotFoundError
+        It does not exist.
+    """
+    try:
+        content = json.loads(Path(path).read_bytes())
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f"{type(err).__name__}: {str(err).splitlines()[0][:120]}") from None
+    if not isinstance(content, dict):
+        raise TypeError("not a JSON object")
+    return content

@@ -12,7 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.fileio import atomic_path, write_json_atomic
+from neuroarena.fileio import atomic_path, read_json_object, write_json_atomic
 from neuroarena.hashing import stable_hash
 from neuroarena.prepare.config import PrepareConfig
 from neuroarena.prepare.preprocess import preprocess_raw
@@ -157,10 +157,10 @@ def _reusable_sidecar(root: Path, recording: Recording) -> dict[str, Any] | None
     if not (sidecar_path.is_file() and npy_path.is_file() and tsv_path.is_file()):
         return None
     try:
-        sidecar = json.loads(sidecar_path.read_bytes())
-    except (ValueError, UnicodeDecodeError):
+        sidecar = read_json_object(sidecar_path)
+    except (ValueError, TypeError):
         return None
-    if not isinstance(sidecar, dict) or not SIDECAR_FIELDS <= set(sidecar):
+    if not SIDECAR_FIELDS <= set(sidecar):
         return None
     return sidecar if sidecar.get("sha256") == file_sha256(npy_path) else None
 

@@ -10,7 +10,6 @@ Layout::
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from neuroarena.errors import NeuroarenaError
+from neuroarena.fileio import read_json_object
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -43,12 +43,9 @@ def read_manifest(path: Path) -> dict[str, Any]:
     """
     fix = "delete it and run `neuroarena ... --prepare` again (intact shards are reused)"
     try:
-        manifest = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as err:
-        raise NeuroarenaError(f"not a valid store manifest ({type(err).__name__}: {str(err).splitlines()[0][:120]})",
-                              path=path, fix=fix) from None
-    if not isinstance(manifest, dict):
-        raise NeuroarenaError("not a valid store manifest (not a JSON object)", path=path, fix=fix)
+        manifest = read_json_object(path)
+    except (ValueError, TypeError) as err:
+        raise NeuroarenaError(f"not a valid store manifest ({err})", path=path, fix=fix) from None
     if manifest.get("format_version") != FORMAT_VERSION:
         raise NeuroarenaError(f"store format {manifest.get('format_version')} is not "
                               f"{FORMAT_VERSION}", path=path,
@@ -73,13 +70,14 @@ def read_sidecar(path: Path) -> dict[str, Any]:
     fix = (f"delete {path.parent.parent / MANIFEST_NAME} and run `neuroarena ... --prepare` again (intact shards "
            "are reused, this one is rebuilt)")
     try:
-        sidecar = json.loads(path.read_bytes())
+        sidecar = read_json_object(path)
     except FileNotFoundError:
         raise NeuroarenaError("shard sidecar is missing", path=path, fix=fix) from None
-    except (ValueError, UnicodeDecodeError) as err:
-        raise NeuroarenaError(f"shard sidecar is not valid JSON ({type(err).__name__}: "
-                              f"{str(err).splitlines()[0][:120]})", path=path, fix=fix) from None
-    if not isinstance(sidecar, dict) or not SIDECAR_FIELDS <= set(sidecar) or not isinstance(sidecar["columns"], dict):
+    except ValueError as err:
+        raise NeuroarenaError(f"shard sidecar is not valid JSON ({err})", path=path, fix=fix) from None
+    except TypeError:
+        sidecar = {}
+    if not SIDECAR_FIELDS <= set(sidecar) or not isinstance(sidecar["columns"], dict):
         raise NeuroarenaError("shard sidecar lacks fields (it needs " + ", ".join(sorted(SIDECAR_FIELDS)) + ")",
                               path=path, fix=fix)
     return sidecar

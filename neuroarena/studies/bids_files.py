@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import configparser
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from neuroarena.fileio import read_json_object
 from neuroarena.studies.base import SKIP_UNREADABLE, UNREADABLE_FIX, UnreadableRecording
 
 if TYPE_CHECKING:
@@ -144,13 +144,11 @@ def check_brainvision(path: Path) -> float:
 def check_json(path: Path) -> dict:
     """A JSON sidecar's content, or an :class:`UnreadableRecording` naming it."""
     try:
-        content = json.loads(path.read_bytes())
-    except (ValueError, UnicodeDecodeError) as err:
-        raise UnreadableRecording(f"not valid JSON ({type(err).__name__}: {str(err).splitlines()[0][:120]})",
-                                  path=path, fix=UNREADABLE_FIX) from None
-    if not isinstance(content, dict):
-        raise UnreadableRecording("not a JSON object", path=path, fix=UNREADABLE_FIX)
-    return content
+        return read_json_object(path)
+    except ValueError as err:
+        raise UnreadableRecording(f"not valid JSON ({err})", path=path, fix=UNREADABLE_FIX) from None
+    except TypeError as err:
+        raise UnreadableRecording(str(err), path=path, fix=UNREADABLE_FIX) from None
 
 
 def check_sampling_rate(raw: "mne.io.BaseRaw", raw_path: Path, sidecar: Path | None) -> None:
