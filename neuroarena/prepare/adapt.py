@@ -7,7 +7,6 @@ change is a sentence in the store's record.
 """
 from __future__ import annotations
 
-import math
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.prepare.config import PrepareConfig
