@@ -125,15 +125,15 @@ def _print_leaderboard(table, title: str) -> None:
     from neuroarena.report.leaderboard import fmt
 
     out = Table(title=title)
-    columns = ("task", "dataset", "model", "metric", "mean ± std", "95% CI", "seeds", "normalized", "rank",
-               "ceiling")
+    columns = ("task", "dataset", "model", "metric", "mean ± std", "95% CI", "subjects sd", "seeds", "normalized",
+               "ceiling", "to ceiling", "rank")
     for col in columns:
         named = col in ("task", "dataset", "model", "metric")
         out.add_column(col, justify="left" if named else "right", no_wrap=named)
     for _, r in table.iterrows():
         out.add_row(r["task"], r["dataset"], r["model"], r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
-                    f"{fmt(r['ci_low'])}–{fmt(r['ci_high'])}", str(r["n_seeds"]), fmt(r["normalized"]),
-                    f"{r['rank']:g}", fmt(r["ceiling"]))
+                    f"{fmt(r['ci_low'])}–{fmt(r['ci_high'])}", fmt(r["subject_sd"]), str(r["n_seeds"]),
+                    fmt(r["normalized"]), fmt(r["ceiling"]), fmt(r["ceiling_normalized"]), f"{r['rank']:g}")
     console = Console()
     Console(width=max(console.width, 150)).print(out)
 

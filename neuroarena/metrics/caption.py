@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.metrics.retrieval import _check_k, _unit_rows, average_by_stimulus, full_set_ranks
+from neuroarena.metrics.retrieval import _check_k, average_by_stimulus, cosine_similarity, full_set_ranks
 
 
 def first_relevant_rank(similarity: np.ndarray, relevant: np.ndarray) -> np.ndarray:
@@ -136,7 +136,7 @@ def class_relevance(pred: np.ndarray, stimulus: np.ndarray, candidate_ids: np.nd
     if category is not None:
         _check_window_category(np.asarray(category), np.asarray(stimulus), ids, query_category)
     _, averaged = average_by_stimulus(pred, stimulus)
-    similarity = _unit_rows(averaged) @ _unit_rows(candidate_emb).T
+    similarity = cosine_similarity(averaged, candidate_emb)
     relevant = query_category[:, None] == candidate_category[None, :]
     return ids, query_category, similarity, relevant
 
@@ -265,6 +265,6 @@ def retrieved_top1(pred: np.ndarray, stimulus: np.ndarray, candidate_ids: np.nda
     """
     ids, _ = full_set_ranks(pred, stimulus, candidate_ids, candidate_emb)
     _, averaged = average_by_stimulus(pred, stimulus)
-    similarity = _unit_rows(averaged) @ _unit_rows(candidate_emb).T
+    similarity = cosine_similarity(averaged, candidate_emb)
     own = np.asarray(candidate_ids)[None, :] == ids[:, None]
     return ids, np.lexsort((own, -similarity), axis=-1)[:, 0]

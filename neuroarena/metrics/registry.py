@@ -1,7 +1,13 @@
-"""Every metric by name, with what it needs, its direction and its perfect value."""
+"""Every metric by name, with what it needs, its direction and its perfect value.
+
+Full-set retrieval metrics (``top1``, ``recall5``, ``map``, ...) are scored **per subject**, as the
+THINGS-EEG literature does: a subject's repeated presentations are averaged within the subject, its
+candidates are the stimuli it was tested on, and the score is the mean over subjects. The same metric
+with every subject's presentations averaged together, over all test stimuli, is ``<name>_pooled``.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Literal
 
 import numpy as np
@@ -24,7 +30,19 @@ class MetricInputs:
     candidate_emb: np.ndarray | None = None
     candidate_category: np.ndarray | None = None
     category: np.ndarray | None = None
+    subject: np.ndarray | None = None
     batch_size: int = 128
+
+    def subset(self, rows: np.ndarray) -> "MetricInputs":
+        """The inputs of the rows where ``rows`` (bool, shape (n,)) is true; the candidates are cut to the
+        stimuli of those rows."""
+        cut = {name: None if getattr(self, name) is None else getattr(self, name)[rows]
+               for name in ("pred", "target", "labels", "stimulus", "category", "subject")}
+        if self.candidate_ids is not None and self.stimulus is not None:
+            keep = np.isin(self.candidate_ids, self.stimulus[rows])
+            cut |= {name: None if getattr(self, name) is None else getattr(self, name)[keep]
+                    for name in ("candidate_ids", "candidate_emb", "candidate_category")}
+        return replace(self, **cut)
 
     def require(self, metric: str, *names: str) -> list[Any]:
         """The named fields, or an error naming the ones that are missing."""
@@ -47,12 +65,15 @@ class MetricInfo:
     perfect : float
         The score of a perfect model (the 1 of the normalized score).
     kind : {"classification", "retrieval"}
+    per_subject : bool
+        Scored on each subject alone and averaged over subjects (needs ``subject``).
     """
 
     compute: Callable[[MetricInputs], float]
     higher_is_better: bool
     perfect: float
     kind: Literal["classification", "retrieval"]
+    per_subject: bool = False
 
 
 def _classification(name: str, score: Callable[[np.ndarray, np.ndarray], float]) -> MetricInfo:
@@ -92,14 +113,18 @@ def _caption(name: str, k: int | None, class_aware: bool) -> MetricInfo:
     return MetricInfo(compute, higher_is_better=True, perfect=1.0, kind="retrieval")
 
 
-METRICS: dict[str, MetricInfo] = {
-    "accuracy": _classification("accuracy", accuracy),
-    "balanced_accuracy": _classification("balanced_accuracy", balanced_accuracy),
-    "f1_macro": _classification("f1_macro", f1_macro),
+def subject_mean(name: str, pooled: MetricInfo) -> MetricInfo:
+    """``pooled`` computed on each subject's rows alone (see :meth:`MetricInputs.subset`), averaged over subjects."""
+    def compute(inputs: MetricInputs) -> float:
+        (subject,) = inputs.require(name, "subject")
+        return float(np.mean([pooled.compute(inputs.subset(subject == s)) for s in np.unique(subject)]))
+
+    return MetricInfo(compute, pooled.higher_is_better, pooled.perfect, pooled.kind, per_subject=True)
+
+
+_FULL_SET: dict[str, MetricInfo] = {
     "top1": _full_set("top1", 1),
     "top5": _full_set("top5", 5),
-    "top1_batch": _batch("top1_batch", 1),
-    "top5_batch": _batch("top5_batch", 5),
     "recall1": _caption("recall1", 1, class_aware=False),
     "recall3": _caption("recall3", 3, class_aware=False),
     "recall5": _caption("recall5", 5, class_aware=False),
@@ -108,6 +133,16 @@ METRICS: dict[str, MetricInfo] = {
     "recall5_class": _caption("recall5_class", 5, class_aware=True),
     "map": _caption("map", None, class_aware=False),
     "map_class": _caption("map_class", None, class_aware=True),
+}
+
+METRICS: dict[str, MetricInfo] = {
+    "accuracy": _classification("accuracy", accuracy),
+    "balanced_accuracy": _classification("balanced_accuracy", balanced_accuracy),
+    "f1_macro": _classification("f1_macro", f1_macro),
+    **{name: subject_mean(name, info) for name, info in _FULL_SET.items()},
+    **{f"{name}_pooled": info for name, info in _FULL_SET.items()},
+    "top1_batch": _batch("top1_batch", 1),
+    "top5_batch": _batch("top5_batch", 5),
 }
 
 
@@ -129,6 +164,7 @@ def compute_metrics(
     candidate_emb: np.ndarray | None = None,
     candidate_category: np.ndarray | None = None,
     category: np.ndarray | None = None,
+    subject: np.ndarray | None = None,
     batch_size: int = 128,
 ) -> dict[str, float]:
     """Compute the named metrics from one set of test outputs.
@@ -152,6 +188,8 @@ def compute_metrics(
         Caption retrieval: the category of each candidate (class-aware metrics).
     category : ndarray, shape (n,), optional
         Caption retrieval: the category of each window, checked against its caption's.
+    subject : ndarray, shape (n,), optional
+        Retrieval: the subject of each window (per-subject metrics).
     batch_size : int
         Batch size of the ``*_batch`` metrics.
 
@@ -170,6 +208,7 @@ def compute_metrics(
         candidate_emb=None if candidate_emb is None else np.asarray(candidate_emb),
         candidate_category=None if candidate_category is None else np.asarray(candidate_category),
         category=None if category is None else np.asarray(category),
+        subject=None if subject is None else np.asarray(subject),
         batch_size=batch_size,
     )
     return {name: float(info.compute(inputs)) for name, info in infos.items()}

@@ -1,10 +1,13 @@
 """Retrieval scores: top-k accuracy among a full candidate set or within batches.
 
-Similarity is the cosine. Tie rule, used everywhere here: the *rank* of the true
-candidate is the number of other candidates whose similarity is greater than **or
-equal to** the true one's; a hit at k means rank < k. Ties therefore count against
-the prediction: a constant (e.g. all-zero) prediction ties with every candidate and
-is never a hit unless k exceeds the number of other candidates.
+Similarity is the cosine, rounded to :data:`SIMILARITY_DECIMALS` decimals
+(:func:`cosine_similarity`), so that float rounding in a matrix product never splits an
+exact tie: identical candidates always get the same similarity. Tie rule, used
+everywhere here: the *rank* of the true candidate is the number of other candidates
+whose similarity is greater than **or equal to** the true one's; a hit at k means
+rank < k. Ties therefore count against the prediction: a constant (e.g. all-zero)
+prediction ties with every candidate and is never a hit unless k exceeds the number of
+other candidates.
 """
 from __future__ import annotations
 
@@ -21,11 +24,31 @@ def _check_k(k: int) -> None:
         raise NeuroarenaError(f"top-k needs an integer k >= 1, got {k!r}", fix="pass k >= 1")
 
 
+#: Cosine similarities are compared at this many decimals: closer ones are ties.
+SIMILARITY_DECIMALS = 9
+
+
 def _unit_rows(x: np.ndarray) -> np.ndarray:
     """Rows scaled to unit norm (all-zero rows stay zero, so their cosine is 0)."""
     x = np.asarray(x, dtype=np.float64)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return x / np.where(norms > 0, norms, 1.0)
+
+
+def cosine_similarity(pred: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Cosine similarity of every prediction with every candidate, rounded to :data:`SIMILARITY_DECIMALS`.
+
+    Parameters
+    ----------
+    pred : ndarray, shape (n, d)
+    candidates : ndarray, shape (m, d)
+
+    Returns
+    -------
+    similarity : ndarray, shape (n, m)
+        0 where either row is all zeros.
+    """
+    return np.round(_unit_rows(pred) @ _unit_rows(candidates).T, SIMILARITY_DECIMALS)
 
 
 def average_by_stimulus(pred: np.ndarray, stimulus: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +112,7 @@ def retrieval_ranks(pred: np.ndarray, candidates: np.ndarray, true_index: np.nda
             f"{len(candidates)} candidates",
             fix="index rows of the candidate matrix",
         )
-    similarity = _unit_rows(pred) @ _unit_rows(candidates).T
+    similarity = cosine_similarity(pred, candidates)
     true_similarity = similarity[np.arange(len(pred)), true_index]
     return (similarity >= true_similarity[:, None]).sum(axis=1) - 1
 

@@ -2,9 +2,13 @@
 
 Everything here works on the per-item outcomes a result record keeps in ``test_items``:
 classification ``{"y_true": [...], "y_pred": [...]}`` per test window, retrieval
-``{"stimulus": [...], "rank": [...]}`` per test stimulus (rank 0 = retrieved first).
-Several seeds of one model are scored on the same test items; a resample picks items once
-and every seed is scored on it, then the seeds' scores are averaged.
+``{"subject": [...], "stimulus": [...], "rank": [...]}`` per subject and test stimulus (rank 0 =
+retrieved first among that subject's candidates; records without ``subject`` hold one pooled subject).
+Retrieval scores are the mean over subjects of each subject's top-k accuracy, and the unit that is
+resampled or sign-flipped is the test *stimulus* (with all subjects' items of it), the unit a
+retrieval benchmark generalises over; classification resamples windows. Several seeds of one model
+are scored on the same test items; a resample picks units once and every seed is scored on it, then
+the seeds' scores are averaged.
 """
 from __future__ import annotations
 
@@ -24,6 +28,8 @@ RETRIEVAL_ITEM_METRICS = {"top1": 1, "top5": 5, "recall1": 1, "recall3": 3, "rec
 # metrics that are a sum of per-item contributions, so a paired sign-flip test applies
 DECOMPOSABLE_METRICS = ("balanced_accuracy", *RETRIEVAL_ITEM_METRICS)
 EXACT_SIGN_FLIP_MAX_ITEMS = 12
+#: Kendall's tau between fewer shared models is +-1 or 0 with p near 1: it says nothing.
+MIN_TAU_MODELS = 4
 _CHUNK_ELEMENTS = 2_000_000
 
 
@@ -52,31 +58,54 @@ def aligned_items(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> 
     Returns
     -------
     list of dict of ndarray, each array shape (n_items,)
-        Classification: ``y_true``, ``y_pred`` in the stored window order. Retrieval: ``stimulus``,
-        ``rank`` sorted by stimulus.
+        Classification: ``y_true``, ``y_pred`` in the stored window order. Retrieval: ``subject`` (``""``
+        when the record has none), ``stimulus``, ``rank``, sorted by subject then stimulus.
     """
     _check_metric(metric)
     if not items_per_seed:
         raise NeuroarenaError("no per-item test outcomes to score", fix="pass at least one record's test_items")
-    keys = ("y_true", "y_pred") if metric in CLASSIFICATION_ITEM_METRICS else ("stimulus", "rank")
+    retrieval = metric in RETRIEVAL_ITEM_METRICS
+    keys = ("stimulus", "rank") if retrieval else ("y_true", "y_pred")
     out = []
     for items in items_per_seed:
-        if any(key not in items for key in keys) or len(items[keys[0]]) != len(items[keys[1]]):
+        if any(key not in items for key in keys) or len(items[keys[0]]) != len(items[keys[1]]) or (
+                retrieval and len(items.get("subject", items["stimulus"])) != len(items["stimulus"])):
             raise NeuroarenaError(f"test_items for {metric!r} need equally long {' and '.join(keys)}",
                                   fix="re-run the job so that its record stores per-item test outcomes")
         arrays = {key: np.asarray(items[key]) for key in keys}
-        if keys[0] == "stimulus":
-            order = np.argsort(arrays["stimulus"], kind="stable")
+        if retrieval:
+            arrays["subject"] = np.asarray(items.get("subject", [""] * len(arrays["stimulus"])), dtype=str)
+            order = np.lexsort((arrays["stimulus"], arrays["subject"]))
             arrays = {key: value[order] for key, value in arrays.items()}
         out.append(arrays)
-    first = out[0][keys[0]]
+    labels = ("subject", "stimulus") if retrieval else ("y_true",)
     for arrays in out[1:]:
-        if len(arrays[keys[0]]) != len(first) or not np.array_equal(arrays[keys[0]], first):
-            raise NeuroarenaError(f"the records were tested on different items ({keys[0]} differ)",
+        if any(len(arrays[key]) != len(out[0][key]) or not np.array_equal(arrays[key], out[0][key])
+               for key in labels):
+            raise NeuroarenaError(f"the records were tested on different items ({' or '.join(labels)} differ)",
                                   fix="compare only records of the same task, dataset and split")
-    if len(first) == 0:
+    if len(out[0][keys[0]]) == 0:
         raise NeuroarenaError("the records hold no test items", fix="re-run the job on a non-empty test set")
     return out
+
+
+def item_units(metric: str, items: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The resampling unit of each item: its window (classification) or its stimulus (retrieval).
+
+    Parameters
+    ----------
+    metric : str
+    items : dict of ndarray, each shape (n_items,)
+        One entry of :func:`aligned_items`.
+
+    Returns
+    -------
+    units : ndarray of int, shape (n_items,)
+        Unit index of each item, ``0..n_units-1``.
+    """
+    if metric in RETRIEVAL_ITEM_METRICS:
+        return np.unique(items["stimulus"], return_inverse=True)[1].ravel()
+    return np.arange(len(items["y_true"]))
 
 
 def weighted_scores(metric: str, items: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
@@ -93,12 +122,20 @@ def weighted_scores(metric: str, items: Mapping[str, np.ndarray], weights: np.nd
     Returns
     -------
     scores : ndarray, shape (n_resamples,)
+        Retrieval: the mean, over the subjects a resample draws from, of each subject's weighted hit rate.
     """
     _check_metric(metric)
     weights = np.asarray(weights, dtype=np.float64)
     if metric in RETRIEVAL_ITEM_METRICS:
         hit = (items["rank"] < RETRIEVAL_ITEM_METRICS[metric]).astype(np.float64)
-        return weights @ hit / weights.sum(axis=1)
+        subject = items.get("subject", np.zeros(len(hit)))
+        per_subject = []
+        for s in np.unique(subject):
+            mine = subject == s
+            drawn = weights[:, mine].sum(axis=1)
+            per_subject.append(np.divide(weights[:, mine] @ hit[mine], drawn, out=np.full(len(drawn), np.nan),
+                                         where=drawn > 0))
+        return np.nanmean(np.stack(per_subject), axis=0)
     y_true, y_pred = items["y_true"], items["y_pred"]
     classes = np.unique(np.concatenate([y_true, y_pred]))
     true_onehot = (y_true[:, None] == classes[None, :]).astype(np.float64)
@@ -119,14 +156,14 @@ def bootstrap_ci(metric: str, items_per_seed: Sequence[Mapping[str, list]], n_bo
                  level: float = 0.95, seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap interval of the seed-averaged score, resampling test items.
 
-    Each resample draws ``n_items`` items with replacement; every seed is scored on that same
-    resample and the seeds' scores are averaged, so the interval reflects test-set sampling of the
-    model's mean score.
+    Each resample draws as many units (windows, or stimuli for retrieval: see :func:`item_units`) as
+    there are, with replacement; every seed is scored on that same resample and the seeds' scores are
+    averaged, so the interval reflects test-set sampling of the model's mean score.
 
     Parameters
     ----------
     metric : str
-        ``balanced_accuracy``, ``f1_macro``, ``top1`` or ``top5``.
+        One for which :func:`supports_items` is true.
     items_per_seed : sequence of dict
         One record's ``test_items`` per seed.
     n_boot : int
@@ -144,21 +181,24 @@ def bootstrap_ci(metric: str, items_per_seed: Sequence[Mapping[str, list]], n_bo
         raise NeuroarenaError(f"bootstrap needs 0 < level < 1 and n_boot >= 1, got {level}, {n_boot}",
                               fix="pass e.g. level=0.95, n_boot=2000")
     seeds = aligned_items(metric, items_per_seed)
-    n_items = len(next(iter(seeds[0].values())))
+    units = item_units(metric, seeds[0])
+    n_units = int(units.max()) + 1
     rng = np.random.default_rng(seed)
-    chunk = max(1, _CHUNK_ELEMENTS // n_items)
+    chunk = max(1, _CHUNK_ELEMENTS // len(units))
     means = []
     for start in range(0, n_boot, chunk):
-        weights = rng.multinomial(n_items, np.full(n_items, 1.0 / n_items), size=min(chunk, n_boot - start))
+        drawn = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=min(chunk, n_boot - start))
+        weights = drawn[:, units]
         means.append(np.mean([weighted_scores(metric, items, weights) for items in seeds], axis=0))
     low, high = np.percentile(np.concatenate(means), [50 * (1 - level), 50 * (1 + level)])
     return float(low), float(high)
 
 
 def item_outcomes(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> np.ndarray:
-    """Per-item contributions to the score, averaged over seeds; they sum to the seed-averaged score.
+    """Per-unit contributions to the score, averaged over seeds; they sum to the seed-averaged score.
 
-    Balanced accuracy: ``correct / (n_items of its class * n_classes)``; top-k: ``(rank < k) / n_items``.
+    Balanced accuracy: ``correct / (n_items of its class * n_classes)`` per window; top-k: per test
+    stimulus, the sum over subjects of ``(rank < k) / (n_subjects * n_items of the subject)``.
 
     Parameters
     ----------
@@ -168,7 +208,8 @@ def item_outcomes(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> 
 
     Returns
     -------
-    outcomes : ndarray, shape (n_items,)
+    outcomes : ndarray, shape (n_units,)
+        In the order of :func:`item_units`.
     """
     if metric not in DECOMPOSABLE_METRICS:
         raise NeuroarenaError(f"metric {metric!r} is not a sum of per-item outcomes",
@@ -177,7 +218,9 @@ def item_outcomes(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> 
     for items in aligned_items(metric, items_per_seed):
         if metric in RETRIEVAL_ITEM_METRICS:
             hit = (items["rank"] < RETRIEVAL_ITEM_METRICS[metric]).astype(np.float64)
-            contributions.append(hit / len(hit))
+            subjects, subject, per_subject = np.unique(items["subject"], return_inverse=True, return_counts=True)
+            share = hit / (per_subject[subject] * len(subjects))
+            contributions.append(np.bincount(item_units(metric, items), weights=share))
             continue
         classes, inverse, counts = np.unique(items["y_true"], return_inverse=True, return_counts=True)
         correct = (items["y_true"] == items["y_pred"]).astype(np.float64)
@@ -193,8 +236,8 @@ def paired_sign_flip_test(a: np.ndarray, b: np.ndarray, n_perm: int = 10000, see
 
     Parameters
     ----------
-    a, b : ndarray, shape (n_items,)
-        Per-item outcomes of two models on the same items (see :func:`item_outcomes`).
+    a, b : ndarray, shape (n_units,)
+        Per-unit outcomes of two models on the same items (see :func:`item_outcomes`).
     n_perm : int
     seed : int
 
@@ -273,14 +316,14 @@ def kendall_tau(a: Mapping[str, float], b: Mapping[str, float]) -> tuple[float, 
     Returns
     -------
     tau, p_value : float
-        NaN when fewer than two models are shared or one side is constant.
+        NaN when fewer than :data:`MIN_TAU_MODELS` models are shared or one side is constant.
     n_models : int
         Models in both.
     """
     from scipy.stats import kendalltau
 
     shared = sorted(set(a) & set(b))
-    if len(shared) < 2:
+    if len(shared) < MIN_TAU_MODELS:
         return float("nan"), float("nan"), len(shared)
     result = kendalltau([a[m] for m in shared], [b[m] for m in shared])
     return float(result.statistic), float(result.pvalue), len(shared)

@@ -8,6 +8,7 @@ import pandas as pd
 from neuroarena.errors import NeuroarenaError
 from neuroarena.metrics.statistics import (
     DECOMPOSABLE_METRICS,
+    MIN_TAU_MODELS,
     aligned_items,
     item_outcomes,
     kendall_tau,
@@ -73,7 +74,8 @@ def paired_tests(records: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 def rank_agreement(table: pd.DataFrame) -> pd.DataFrame:
     """Kendall's tau between the model orders of every two tasks that share a task name or a dataset.
 
-    Models are intersected; tasks under different recipes are not compared.
+    Models are intersected; pairs that share fewer than :data:`~neuroarena.metrics.statistics.MIN_TAU_MODELS`
+    models are left out (their tau carries no information); tasks under different recipes are not compared.
 
     Parameters
     ----------
@@ -91,6 +93,8 @@ def rank_agreement(table: pd.DataFrame) -> pd.DataFrame:
         if a[2] != b[2] or (a[0] != b[0] and a[1] != b[1]):
             continue
         tau, p_value, n_models = kendall_tau(scores[a], scores[b])
+        if n_models < MIN_TAU_MODELS:
+            continue
         out.append({"a": f"{a[0]} / {a[1]}", "b": f"{b[0]} / {b[1]}", "n_models": n_models, "tau": tau,
                     "p_value": p_value})
     return pd.DataFrame(out, columns=AGREEMENT_COLUMNS)
@@ -124,7 +128,8 @@ def markdown_sections(summary: pd.DataFrame, tests: pd.DataFrame, agreement: pd.
     lines += [f"| {r['task']} / {r['dataset']} | {r['best']} | {r['second']} | {fmt(r['difference'])} "
               f"| {'-' if pd.isna(r['p_value']) else format(r['p_value'], '.4f')} | {r['note']} |"
               for _, r in tests.iterrows()]
-    lines += ["", "## Ranking agreement (Kendall's tau)", "", "| a | b | models | tau | p-value |",
+    lines += ["", f"## Ranking agreement (Kendall's tau, pairs sharing {MIN_TAU_MODELS} models or more)", "",
+              "| a | b | models | tau | p-value |",
               "|---|---|---|---|---|"]
     lines += [f"| {r['a']} | {r['b']} | {r['n_models']} | {fmt(r['tau'])} | {fmt(r['p_value'])} |"
               for _, r in agreement.iterrows()]

@@ -5,6 +5,7 @@ from html import escape
 
 import pandas as pd
 
+from neuroarena.metrics.statistics import MIN_TAU_MODELS
 from neuroarena.report.leaderboard import fmt, fmt_ci
 
 STYLE = """
@@ -25,8 +26,8 @@ figcaption { font-size: 13px; color: #444; margin-bottom: 4px; }
 
 LEADERBOARD_COLUMNS = [
     ("task", "text"), ("dataset", "text"), ("model", "text"), ("metric", "text"), ("mean ± std", ""),
-    ("95% CI", ""), ("seeds", ""), ("normalized", ""), ("rank", ""), ("mean norm. rank", ""), ("ceiling", ""),
-    ("params", ""), ("time (s)", ""),
+    ("95% CI", ""), ("subjects sd", ""), ("seeds", ""), ("normalized", ""), ("ceiling", ""),
+    ("ceiling-normalized", ""), ("rank", ""), ("mean norm. rank", ""), ("params", ""), ("time (s)", ""),
 ]
 
 
@@ -43,9 +44,9 @@ def _leaderboard_rows(table: pd.DataFrame) -> list[tuple[list[str], str]]:
     rows = []
     for _, r in table.iterrows():
         cells = [r["task"], r["dataset"], r["model"], r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
-                 fmt_ci(r["ci_low"], r["ci_high"]), str(r["n_seeds"]), fmt(r["normalized"]), f"{r['rank']:g}",
-                 fmt(r["mean_normalized_rank"]), fmt(r["ceiling"]), f"{int(r['n_params']):,}",
-                 f"{r['wall_time_s']:.1f}"]
+                 fmt_ci(r["ci_low"], r["ci_high"]), fmt(r["subject_sd"]), str(r["n_seeds"]), fmt(r["normalized"]),
+                 fmt(r["ceiling"]), fmt(r["ceiling_normalized"]), f"{r['rank']:g}", fmt(r["mean_normalized_rank"]),
+                 f"{int(r['n_params']):,}", f"{r['wall_time_s']:.1f}"]
         rows.append((cells, "best" if r["rank"] == 1 else ""))
     return rows
 
@@ -86,7 +87,7 @@ def to_html(table: pd.DataFrame, summary: pd.DataFrame, tests: pd.DataFrame, agr
         "<h2>Best against second (paired sign-flip test on the same test items)</h2>",
         _table([("task", "text"), ("best", "text"), ("second", "text"), ("difference", ""), ("p-value", ""),
                 ("note", "text")], test_rows, "paired-tests"),
-        "<h2>Ranking agreement (Kendall's tau over shared models)</h2>",
+        f"<h2>Ranking agreement (Kendall's tau, pairs sharing {MIN_TAU_MODELS} models or more)</h2>",
         _table([("a", "text"), ("b", "text"), ("models", ""), ("tau", ""), ("p-value", "")], agreement_rows,
                "agreement"),
     ]

@@ -17,9 +17,9 @@ PERFECT = 1.0
 GROUP = ["task", "dataset", "model", "family", "primary_metric", "recipe_overrides"]
 TASK_GROUP = ["task", "dataset", "recipe_overrides"]
 MODEL_GROUP = ["model", "recipe_overrides"]
-COLUMNS = ["task", "dataset", "model", "family", "metric", "recipe_overrides", "mean", "std", "n_seeds", "ceiling",
-           "n_params", "wall_time_s", "peak_memory_mb", "normalized", "rank", "ci_low", "ci_high", "normalized_rank",
-           "mean_normalized_rank"]
+COLUMNS = ["task", "dataset", "model", "family", "metric", "recipe_overrides", "mean", "std", "n_seeds", "subject_sd",
+           "ceiling", "n_params", "wall_time_s", "peak_memory_mb", "normalized", "ceiling_normalized", "rank",
+           "ci_low", "ci_high", "normalized_rank", "mean_normalized_rank"]
 
 
 def records_with_items(records: Iterable[ResultRecord]) -> pd.DataFrame:
@@ -50,7 +50,10 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
 
     Runs under different recipes never mix: the recipe overrides are part of the group. The normalized
     score is ``(mean - dummy) / (1 - dummy)`` with ``dummy`` the reference model's mean on the same task
-    and dataset (NaN when the reference has not run). The interval (``ci_low``, ``ci_high``) is the
+    and dataset (NaN when the reference has not run), as NeuralBench normalises; the ceiling-normalized
+    score is ``(mean - dummy) / (ceiling - dummy)`` (NaN without a ceiling above the dummy), so a model at
+    the ceiling scores 1 however far below 1 the ceiling is. ``subject_sd`` is the spread of the score over
+    subjects (per-record standard deviation, averaged over seeds). The interval (``ci_low``, ``ci_high``) is the
     percentile bootstrap over test items, seeds pooled (:func:`~neuroarena.metrics.statistics.bootstrap_ci`);
     NaN when the records carry no ``test_items``. ``mean_normalized_rank`` is the model's ``rank / n_models``
     averaged over the tasks it ran under the same recipe.
@@ -68,8 +71,8 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     table = (ok.groupby(GROUP, dropna=False)
                .agg(mean=("score", "mean"), std=("score", "std"), n_seeds=("seed", "nunique"),
-                    ceiling=("ceiling", "max"), n_params=("n_params", "max"), wall_time_s=("wall_time_s", "mean"),
-                    peak_memory_mb=("peak_memory_mb", "max"))
+                    subject_sd=("subject_sd", "mean"), ceiling=("ceiling", "max"), n_params=("n_params", "max"),
+                    wall_time_s=("wall_time_s", "mean"), peak_memory_mb=("peak_memory_mb", "max"))
                .reset_index().rename(columns={"primary_metric": "metric"}))
     table["std"] = table["std"].fillna(0.0)
     reference = (table[table["model"] == REFERENCE_MODEL]
@@ -81,7 +84,14 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
             return float("nan")
         return normalized_score(row["mean"], dummy, PERFECT)
 
+    def normalize_to_ceiling(row) -> float:
+        dummy = reference.get((row["task"], row["dataset"], row["recipe_overrides"]), np.nan)
+        if np.isnan(dummy) or np.isnan(row["ceiling"]) or row["ceiling"] <= dummy:
+            return float("nan")
+        return normalized_score(row["mean"], dummy, row["ceiling"])
+
     table["normalized"] = table.apply(normalize, axis=1)
+    table["ceiling_normalized"] = table.apply(normalize_to_ceiling, axis=1)
     table["rank"] = table.groupby(TASK_GROUP)["mean"].rank(ascending=False, method="average")
     intervals = {key: _interval(rows, n_boot) for key, rows in ok.groupby(GROUP, dropna=False)}
     keys = list(zip(*(table["metric" if c == "primary_metric" else c] for c in GROUP)))
@@ -105,14 +115,15 @@ def fmt_ci(low: float, high: float) -> str:
 
 def to_markdown(table: pd.DataFrame) -> str:
     """The leaderboard as a markdown table."""
-    lines = ["| task | dataset | model | metric | mean ± std | 95% CI | seeds | normalized | rank "
-             "| mean norm. rank | ceiling | params |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| task | dataset | model | metric | mean ± std | 95% CI | subjects sd | seeds | normalized "
+             "| ceiling | ceiling-normalized | rank | mean norm. rank | params |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         lines.append(
             f"| {r['task']} | {r['dataset']} | {r['model']} | {r['metric']} | {r['mean']:.3f} ± {r['std']:.3f} "
-            f"| {fmt_ci(r['ci_low'], r['ci_high'])} | {r['n_seeds']} | {fmt(r['normalized'])} | {r['rank']:g} "
-            f"| {fmt(r['mean_normalized_rank'])} | {fmt(r['ceiling'])} | {int(r['n_params']):,} |")
+            f"| {fmt_ci(r['ci_low'], r['ci_high'])} | {fmt(r['subject_sd'])} | {r['n_seeds']} "
+            f"| {fmt(r['normalized'])} | {fmt(r['ceiling'])} | {fmt(r['ceiling_normalized'])} | {r['rank']:g} "
+            f"| {fmt(r['mean_normalized_rank'])} | {int(r['n_params']):,} |")
     return "\n".join(lines) + "\n"
 
 

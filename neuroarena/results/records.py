@@ -52,7 +52,14 @@ class JobKey:
 
 @dataclass(frozen=True)
 class ResultRecord:
-    """Everything about one finished (or failed) job."""
+    """Everything about one finished (or failed) job.
+
+    ``ceiling`` is the primary metric of the best decoder the study allows (a simulation's oracle, scored on
+    the same windows by the same metrics), else of the image reference (caption tasks), else None;
+    ``reference`` holds the ``dummy`` model's primary score on the same windows, the ``normalized`` score
+    ``(score - dummy) / (1 - dummy)`` and the ``ceiling_normalized`` score ``(score - dummy) / (ceiling -
+    dummy)`` (None without a ceiling above the dummy).
+    """
 
     key: JobKey
     status: str  # "ok" or "failed"
@@ -62,6 +69,7 @@ class ResultRecord:
     error: str = ""
     primary_metric: str = ""
     ceiling: float | None = None
+    reference: dict[str, float | None] = field(default_factory=dict)
     model_family: str = ""
     n_params: int = 0
     n_trainable_params: int = 0

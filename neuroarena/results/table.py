@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from neuroarena.results.records import ResultRecord
@@ -10,8 +11,17 @@ from neuroarena.results.records import ResultRecord
 KEY_COLUMNS = ["task", "dataset", "model", "seed", "config_hash"]
 
 
+def subject_spread(record: ResultRecord) -> float:
+    """Standard deviation over subjects of the record's primary metric (NaN with fewer than two subjects)."""
+    per_subject = record.analyses.get("per_subject", {}) if isinstance(record.analyses, dict) else {}
+    scores = [s[record.primary_metric] for s in per_subject.values()
+              if isinstance(s, dict) and isinstance(s.get(record.primary_metric), (int, float))]
+    return float(np.std(scores, ddof=1)) if len(scores) >= 2 else float("nan")
+
+
 def records_frame(records: Iterable[ResultRecord]) -> pd.DataFrame:
-    """One row per record: key columns, status, primary metric and its score, each test metric, costs."""
+    """One row per record: key columns, status, primary metric and its score, its spread over subjects
+    (``subject_sd``), each test metric, costs."""
     rows = []
     for r in records:
         row = {
@@ -20,6 +30,7 @@ def records_frame(records: Iterable[ResultRecord]) -> pd.DataFrame:
             "family": r.model_family, "primary_metric": r.primary_metric,
             "score": r.metrics.get(r.primary_metric, float("nan")),
             "ceiling": float("nan") if r.ceiling is None else r.ceiling,
+            "subject_sd": subject_spread(r),
             "n_params": r.n_params, "wall_time_s": r.wall_time_s, "peak_memory_mb": r.peak_memory_mb,
             "recipe_overrides": ",".join(f"{k}={v}" for k, v in sorted(r.recipe_overrides.items())),
         }

@@ -72,12 +72,13 @@ def caption_analyses(targets: "TaskTargets", outputs: np.ndarray, positions: np.
 
 
 def image_reference(task: "TaskConfig", targets: "TaskTargets", reference_table: "pd.DataFrame",
-                    zero_shot: bool) -> dict[str, Any]:
+                    zero_shot: bool, positions: np.ndarray) -> dict[str, Any]:
     """The caption task with each window's image embedding in place of its EEG: the image upper bound.
 
     The image embedding of each test window is mapped to the caption space, zero-shot when both are the
     towers of one CLIP model, else by a ridge regression (penalty chosen by leave-one-out) fitted on the
-    training stimuli; the test windows are then scored like the EEG model's.
+    training stimuli; the test windows at ``positions`` (those the EEG model was scored on) are then
+    scored like the EEG model's.
 
     Returns
     -------
@@ -87,8 +88,7 @@ def image_reference(task: "TaskConfig", targets: "TaskTargets", reference_table:
     from neuroarena.targets.embeddings import StimulusEmbeddings
 
     images = StimulusEmbeddings(reference_table)
-    test_positions = np.arange(len(targets.windows["test"]))
-    X_test = images.lookup(targets.stimulus["test"])
+    X_test = images.lookup(targets.stimulus["test"][positions])
     if zero_shot:
         pred = X_test
     else:
@@ -98,5 +98,5 @@ def image_reference(task: "TaskConfig", targets: "TaskTargets", reference_table:
         ridge = RidgeCV(alphas=np.logspace(-3, 4, 15)).fit(images.lookup(train_ids),
                                                             targets.embeddings.lookup(train_ids))
         pred = ridge.predict(X_test).astype(np.float32)
-    metrics = targets.score("test", [m for m in task.metrics if not m.endswith("_batch")], pred, test_positions)
+    metrics = targets.score("test", [m for m in task.metrics if not m.endswith("_batch")], pred, positions)
     return {"method": "zero_shot" if zero_shot else "ridge", "metrics": metrics}

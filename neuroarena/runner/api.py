@@ -97,8 +97,7 @@ def prepare(task: str, dataset: str | Path | DatasetSpec | None = None, home: st
     config = load_task(task)
     spec = JobSpec(task=task, dataset=dataset_spec(dataset or config.default_dataset, dataset_params), model=model,
                    seed=0)
-    study, store = open_store(spec, config, progress=progress)
-    study.ceiling()
+    _, store = open_store(spec, config, progress=progress)
     return store
 
 

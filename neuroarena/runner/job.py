@@ -17,6 +17,7 @@ from neuroarena.home import cache_dir
 from neuroarena.results.records import JobKey, ResultRecord
 from neuroarena.runner.memory import PeakMemory
 from neuroarena.runner.analyses import image_reference, test_analyses
+from neuroarena.runner.ceiling import dummy_score, oracle_ceiling, reference_scores
 from neuroarena.runner.stimulus_spaces import job_spaces
 from neuroarena.runner.targets import TaskTargets, make_targets
 from neuroarena.targets.embeddings import StimulusEmbeddings
@@ -273,16 +274,21 @@ def run_job(spec: JobSpec) -> ResultRecord:
             metrics = targets.score("test", task.metrics, test_out, test_pos)
             test_items = targets.items("test", test_out, test_pos)
             analyses = test_analyses(task, targets, test_out, test_pos, captions)
-            ceiling = study.ceiling().get(task.primary_metric)
+            prepare = spec.prepare_config(task)
+            oracle = oracle_ceiling(task, study, targets, metadata, prepare, test_pos)
+            if oracle is not None:
+                analyses["oracle"] = oracle
             if "reference" in tables and task.target.source == "caption":
                 analyses["image_reference"] = image_reference(task, targets, tables["reference"],
-                                                              spaces["reference"]["zero_shot"])
-                if ceiling is None:
-                    ceiling = analyses["image_reference"]["metrics"].get(task.primary_metric)
+                                                              spaces["reference"]["zero_shot"], test_pos)
+            ceiling = (oracle or analyses.get("image_reference", {})).get("metrics", {}).get(task.primary_metric)
+            limit = None if recipe.limit_train_batches is None else recipe.limit_train_batches * recipe.batch_size
+            reference = reference_scores(metrics[task.primary_metric],
+                                         dummy_score(task, targets, test_pos, limit), ceiling)
             if encoder is not None and model_spec.trainable:  # the text encoder trains with the net
                 n_trainable += int(encoder.tower.n_trainable())
             details = dict(
-                primary_metric=task.primary_metric, ceiling=ceiling,
+                primary_metric=task.primary_metric, ceiling=ceiling, reference=reference,
                 model_family=model_spec.family, n_params=n_params,
                 n_trainable_params=n_trainable, training=result["training"], analyses=analyses,
                 data={"store": str(store.root), "store_hash": store.config_hash, "n_chans": store.n_chans,

@@ -27,7 +27,9 @@ class TaskTargets:
     window's subject among :attr:`subjects`, int64, shape (n,); ``category[part]`` each window's category
     (strings, shape (n,)). ``extras[part]`` holds what training objectives may use besides ``y``:
     ``label`` (category index, int64 (n,)), ``stimulus`` (row of the stimulus in :attr:`embeddings`,
-    int64 (n,)) and ``teacher`` (the reference embedding of the window's image, float32 (n, d_t)).
+    int64 (n,)), ``target_group`` (the same index for every stimulus whose target embedding is identical,
+    e.g. two images with one caption, int64 (n,)) and ``teacher`` (the reference embedding of the window's
+    image, float32 (n, d_t)).
     """
 
     kind: str
@@ -43,35 +45,48 @@ class TaskTargets:
     classes: list[str] | None = None
     categories: list[str] | None = None
 
-    def candidates(self, part: str, positions: np.ndarray) -> dict[str, np.ndarray]:
-        """Retrieval inputs of ``part``'s windows at ``positions``: their ``stimulus`` and ``category`` (n,),
-        and the distinct stimuli as candidates: ``candidate_ids`` (m,), sorted, ``candidate_emb`` (m, d),
-        ``candidate_category`` (m,)."""
+    def candidates(self, part: str, positions: np.ndarray,
+                   space: StimulusEmbeddings | None = None) -> dict[str, np.ndarray]:
+        """Retrieval inputs of ``part``'s windows at ``positions``: their ``stimulus``, ``category`` and
+        ``subject`` (n,), and the distinct stimuli as candidates: ``candidate_ids`` (m,), sorted,
+        ``candidate_emb`` (m, d), from ``space`` (default :attr:`embeddings`), ``candidate_category`` (m,)."""
         stimulus = self.stimulus[part][positions]
         candidate_ids, first = np.unique(stimulus, return_index=True)
-        return dict(stimulus=stimulus, candidate_ids=candidate_ids, candidate_emb=self.embeddings.lookup(candidate_ids),
-                    category=self.category[part][positions],
+        space = self.embeddings if space is None else space
+        return dict(stimulus=stimulus, candidate_ids=candidate_ids, candidate_emb=space.lookup(candidate_ids),
+                    category=self.category[part][positions], subject=self.subject[part][positions],
                     candidate_category=self.category[part][positions][first])
 
     def items(self, part: str, outputs: np.ndarray, positions: np.ndarray) -> dict[str, list]:
         """Per-item outcomes behind the scores, for confidence intervals and paired tests.
 
-        Classification: ``y_true`` and ``y_pred`` per window. Embedding: each test stimulus and the rank of
-        its true candidate among all candidates (predictions of repeats averaged first).
+        Classification: ``y_true`` and ``y_pred`` per window. Embedding: for each subject and each of its
+        test stimuli, the ``subject``, the ``stimulus`` and the ``rank`` of its true candidate among the
+        subject's candidates (the subject's repeats averaged first), as the per-subject metrics score it.
         """
         if self.kind == "classification":
             return {"y_true": self.y[part][positions].tolist(), "y_pred": as_labels(outputs).tolist()}
-        c = self.candidates(part, positions)
-        ids, ranks = full_set_ranks(outputs, c["stimulus"], c["candidate_ids"], c["candidate_emb"])
-        return {"stimulus": ids.tolist(), "rank": ranks.tolist()}
+        out: dict[str, list] = {"subject": [], "stimulus": [], "rank": []}
+        subject = self.subject[part][positions]
+        for s in np.unique(subject):
+            mine = subject == s
+            c = self.candidates(part, positions[mine])
+            ids, ranks = full_set_ranks(outputs[mine], c["stimulus"], c["candidate_ids"], c["candidate_emb"])
+            out["subject"] += [self.subjects[s]] * len(ids)
+            out["stimulus"] += ids.tolist()
+            out["rank"] += ranks.tolist()
+        return out
 
-    def score(self, part: str, names: list[str], outputs: np.ndarray, positions: np.ndarray) -> dict[str, float]:
+    def score(self, part: str, names: list[str], outputs: np.ndarray, positions: np.ndarray,
+              space: StimulusEmbeddings | None = None) -> dict[str, float]:
         """Metrics ``names`` of ``outputs`` (n, n_outputs) or predicted labels (n,) for ``part``'s windows at
-        ``positions``; retrieval candidates are the distinct stimuli of those windows."""
+        ``positions``; retrieval candidates are the distinct stimuli of those windows, embedded in ``space``
+        (default :attr:`embeddings`; see :meth:`candidates`)."""
         if self.kind == "classification":
-            return compute_metrics(names, pred=outputs, labels=self.y[part][positions])
+            return compute_metrics(names, pred=outputs, labels=self.y[part][positions],
+                                   subject=self.subject[part][positions])
         return compute_metrics(names, pred=outputs, target=self.y[part][positions],
-                               **self.candidates(part, positions))
+                               **self.candidates(part, positions, space))
 
     def score_per_subject(self, part: str, names: list[str], outputs: np.ndarray,
                           positions: np.ndarray) -> dict[str, dict[str, float]]:
@@ -121,8 +136,11 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, embeddi
     embeddings = StimulusEmbeddings(embedding_table, source=source)
     y = {part: embeddings.lookup(stimulus[part]) for part in PARTS}
     row = {stimulus_id: k for k, stimulus_id in enumerate(embeddings.ids.tolist())}
-    extras = {part: {"stimulus": np.array([row[s] for s in stimulus[part].tolist()], dtype=np.int64)}
-              for part in PARTS}
+    _, group = np.unique(embeddings.lookup(embeddings.ids), axis=0, return_inverse=True)
+    extras = {}
+    for part in PARTS:
+        rows_of = np.array([row[s] for s in stimulus[part].tolist()], dtype=np.int64)
+        extras[part] = {"stimulus": rows_of, "target_group": group.ravel()[rows_of].astype(np.int64)}
     categories = None
     if (category["train"] != "").all() and len(category["train"]):
         categories = sorted(set(category["train"].tolist()))

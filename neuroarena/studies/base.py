@@ -12,7 +12,10 @@ from neuroarena.errors import NeuroarenaError
 
 if TYPE_CHECKING:
     import mne
+    import numpy as np
     import pandas as pd
+
+    from neuroarena.prepare.config import PrepareConfig
 
 #: Columns every events table has, in this order. ``onset`` and ``duration`` are in
 #: seconds from the start of the recording; ``kind`` says what the event is
@@ -280,9 +283,31 @@ class Study(ABC):
         """What the release did to its epochs, when it is published as epochs (None: continuous recordings)."""
         return None
 
-    def ceiling(self) -> dict[str, float]:
-        """Best achievable score per metric name (e.g. a simulation's oracle); empty when unknown."""
-        return {}
+    def oracle_outputs(self, windows: "pd.DataFrame", prepare: "PrepareConfig", stimuli: Sequence[str] | None = None,
+                       classes: Sequence[str] | None = None) -> np.ndarray | None:
+        """What a decoder that knows how the data were generated outputs for ``windows``; None when unknown.
+
+        A study that can give it (a simulation) lets every job score it through the task's own metrics,
+        aggregation and candidates: the ceiling of the leaderboard (see
+        :func:`~neuroarena.runner.ceiling.oracle_ceiling`).
+
+        Parameters
+        ----------
+        windows : DataFrame, shape (n, ...)
+            Rows of a window store's metadata (``recording``, ``onset``, ...).
+        prepare : PrepareConfig
+            The task's preprocessing.
+        stimuli : sequence of str, optional
+            Candidate stimulus ids (retrieval): one score per candidate.
+        classes : sequence of str, optional
+            Class names (classification): one score per class.
+
+        Returns
+        -------
+        ndarray, shape (n, n_candidates), or None
+            Higher is more likely; columns in the order of ``stimuli`` or ``classes``.
+        """
+        return None
 
     def stimuli(self) -> "pd.DataFrame | None":
         """The stimulus set, or None when the study has no stimuli to embed.

@@ -38,9 +38,9 @@ def cosine_similarities(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return F.normalize(a, dim=1) @ F.normalize(b.to(a.dtype), dim=1).T
 
 
-def same_stimulus(stimulus: torch.Tensor) -> torch.Tensor:
-    """Boolean (batch, batch): ``[i, j]`` is True where rows ``i`` and ``j`` show the same stimulus."""
-    return stimulus[:, None] == stimulus[None, :]
+def same_group(groups: torch.Tensor) -> torch.Tensor:
+    """Boolean (batch, batch): ``[i, j]`` is True where rows ``i`` and ``j`` have the same group (target)."""
+    return groups[:, None] == groups[None, :]
 
 
 def weighted_infonce(logits: torch.Tensor, weights: torch.Tensor | None, symmetric: bool) -> torch.Tensor:
@@ -63,13 +63,13 @@ def weighted_infonce(logits: torch.Tensor, weights: torch.Tensor | None, symmetr
 
 def clip_loss(pred: torch.Tensor, target: torch.Tensor, temperature: float | torch.Tensor = 0.07,
               symmetric: bool = True, normalize: Normalize = "both",
-              stimulus: torch.Tensor | None = None) -> torch.Tensor:
+              groups: torch.Tensor | None = None) -> torch.Tensor:
     """CLIP / InfoNCE loss between predicted and target embeddings.
 
     ``logits = norm(pred) @ norm(target).T / temperature``; row ``i`` of ``pred``
     is paired with row ``i`` of ``target`` (the diagonal) and every other row of
-    the batch is a negative, as in CLIP, except rows of the same ``stimulus``
-    (removed from the denominator) when ``stimulus`` is given.
+    the batch is a negative, as in CLIP, except rows of the same group (removed
+    from the denominator) when ``groups`` is given.
 
     Parameters
     ----------
@@ -84,8 +84,9 @@ def clip_loss(pred: torch.Tensor, target: torch.Tensor, temperature: float | tor
         if False, only pred->target (rows of ``logits``).
     normalize : {"both", "pred", "target", "none"}
         Which side is L2-normalised before the dot product ("both": cosine similarity).
-    stimulus : Tensor, shape (batch,), optional
-        Stimulus index of each row; a repeat of row ``i``'s stimulus is not a negative for it.
+    groups : Tensor, shape (batch,), optional
+        Target group of each row (see :class:`~neuroarena.training.objective.ClipTerm`); a row of row
+        ``i``'s group is not a negative for it.
 
     Returns
     -------
@@ -101,7 +102,7 @@ def clip_loss(pred: torch.Tensor, target: torch.Tensor, temperature: float | tor
         pred = F.normalize(pred, dim=1)
     if normalize in ("both", "target"):
         target = F.normalize(target, dim=1)
-    weights = None if stimulus is None else (~same_stimulus(stimulus)).to(pred.dtype)
+    weights = None if groups is None else (~same_group(groups)).to(pred.dtype)
     return weighted_infonce(pred @ target.T / temperature, weights, symmetric)
 
 
@@ -147,12 +148,12 @@ def debiased_infonce_loss(pred: torch.Tensor, target: torch.Tensor, temperature:
 
 
 def siglip_loss(pred: torch.Tensor, target: torch.Tensor, scale: float | torch.Tensor = 10.0,
-                bias: float | torch.Tensor = -10.0, stimulus: torch.Tensor | None = None) -> torch.Tensor:
+                bias: float | torch.Tensor = -10.0, groups: torch.Tensor | None = None) -> torch.Tensor:
     """Pairwise sigmoid loss of SigLIP (Zhai et al. 2023).
 
     ``loss = -1/batch * sum_{i,j} log sigmoid(z_ij * (scale * x_i . y_j + bias))`` with
     ``x = norm(pred)``, ``y = norm(target)``, ``z_ij = +1`` on the diagonal (and for rows
-    of the same ``stimulus`` when given) and ``-1`` elsewhere.
+    of the same group when ``groups`` is given) and ``-1`` elsewhere.
 
     Parameters
     ----------
@@ -161,7 +162,8 @@ def siglip_loss(pred: torch.Tensor, target: torch.Tensor, scale: float | torch.T
         ``t = exp(t')`` of the paper.
     bias : float or Tensor
         ``b`` of the paper.
-    stimulus : Tensor, shape (batch,), optional
+    groups : Tensor, shape (batch,), optional
+        Target group of each row; rows of one group are positives of each other.
 
     Returns
     -------
@@ -170,8 +172,8 @@ def siglip_loss(pred: torch.Tensor, target: torch.Tensor, scale: float | torch.T
     check_pairs(pred, target, "siglip")
     logits = cosine_similarities(pred, target) * scale + bias
     positive = torch.eye(len(pred), dtype=torch.bool, device=pred.device)
-    if stimulus is not None:
-        positive = same_stimulus(stimulus)
+    if groups is not None:
+        positive = same_group(groups)
     signs = positive.to(logits.dtype) * 2 - 1
     return -F.logsigmoid(signs * logits).sum() / len(pred)
 

@@ -3,7 +3,8 @@
 A batch is a dict of tensors: ``"y"`` (target embeddings (batch, d) or class indices
 (batch,)) and, when the task provides them, ``"label"`` (category index (batch,)),
 ``"teacher"`` (the teacher's embedding of each stimulus (batch, d_t)), ``"stimulus"``
-(stimulus index (batch,); equal values are the same stimulus) and ``"subject"`` (batch,).
+(stimulus index (batch,); equal values are the same stimulus), ``"target_group"`` (batch,; equal values
+have identical targets: the same stimulus, or stimuli with one caption) and ``"subject"`` (batch,).
 """
 from __future__ import annotations
 
@@ -73,8 +74,9 @@ class Temperature(nn.Module):
 class ClipTerm(Term):
     """CLIP / InfoNCE (:func:`~neuroarena.training.contrastive.clip_loss`) of ``pred`` against ``y``.
 
-    ``mask_repeats`` removes a repeat of the positive's ``stimulus`` from the negatives
-    (it needs the batch key ``"stimulus"``).
+    ``mask_repeats`` removes from the negatives every row of the positive's ``target_group``: a repeat
+    of its stimulus, or another stimulus with an identical target (two images with the same caption);
+    it needs the batch key ``"target_group"``.
     """
 
     def __init__(self, temperature: float = 0.07, learnable_temperature: bool = False, symmetric: bool = True,
@@ -85,11 +87,11 @@ class ClipTerm(Term):
                                   fix="use normalize: both (cosine similarity)")
         self.temperature = Temperature(temperature, learnable_temperature)
         self.symmetric, self.normalize, self.mask_repeats = symmetric, normalize, mask_repeats
-        self.requires = ("y", "stimulus") if mask_repeats else ("y",)
+        self.requires = ("y", "target_group") if mask_repeats else ("y",)
 
     def forward(self, pred: torch.Tensor, batch: Batch) -> torch.Tensor:
-        stimulus = batch["stimulus"] if self.mask_repeats else None
-        return clip_loss(pred, batch["y"], self.temperature(), self.symmetric, self.normalize, stimulus)
+        groups = batch["target_group"] if self.mask_repeats else None
+        return clip_loss(pred, batch["y"], self.temperature(), self.symmetric, self.normalize, groups)
 
     def missing_key_fix(self, key: str) -> str:
         return f"set mask_repeats: false, or {super().missing_key_fix(key)}"
@@ -99,7 +101,7 @@ class SiglipTerm(Term):
     """SigLIP's sigmoid loss (:func:`~neuroarena.training.contrastive.siglip_loss`), ``t = exp(t')`` and ``b`` learned.
 
     ``scale`` and ``bias`` are the initial ``t`` and ``b`` (the paper's 10 and -10);
-    with ``mask_repeats`` a pair of the same ``"stimulus"`` is a positive.
+    with ``mask_repeats`` a pair of the same ``"target_group"`` (a repeat, or an identical target) is a positive.
     """
 
     def __init__(self, scale: float = 10.0, bias: float = -10.0, mask_repeats: bool = True):
@@ -109,11 +111,11 @@ class SiglipTerm(Term):
         self.log_scale = nn.Parameter(torch.tensor(math.log(scale)))
         self.bias = nn.Parameter(torch.tensor(float(bias)))
         self.mask_repeats = mask_repeats
-        self.requires = ("y", "stimulus") if mask_repeats else ("y",)
+        self.requires = ("y", "target_group") if mask_repeats else ("y",)
 
     def forward(self, pred: torch.Tensor, batch: Batch) -> torch.Tensor:
-        stimulus = batch["stimulus"] if self.mask_repeats else None
-        return siglip_loss(pred, batch["y"], self.log_scale.exp(), self.bias, stimulus)
+        groups = batch["target_group"] if self.mask_repeats else None
+        return siglip_loss(pred, batch["y"], self.log_scale.exp(), self.bias, groups)
 
     def missing_key_fix(self, key: str) -> str:
         return f"set mask_repeats: false, or {super().missing_key_fix(key)}"
@@ -304,6 +306,7 @@ def make_objective(config: ObjectiveConfig, dim: int, n_classes: int | None,
     n_classes : int or None
         Number of categories, or None if the task has none.
     available_keys : collection of str
-        Batch keys the task provides (``"y"``, ``"label"``, ``"teacher"``, ``"stimulus"``, ``"subject"``).
+        Batch keys the task provides (``"y"``, ``"label"``, ``"teacher"``, ``"stimulus"``, ``"target_group"``,
+        ``"subject"``).
     """
     return Objective([(t.loss, t.weight, t.params) for t in config.terms], dim, n_classes, available_keys)

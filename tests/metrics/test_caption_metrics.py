@@ -9,7 +9,7 @@ from neuroarena.metrics.caption import (
     first_relevant_rank, map_per_class, retrieved_top1,
 )
 from neuroarena.metrics.registry import compute_metrics
-from neuroarena.metrics.retrieval import full_set_ranks, full_set_topk
+from neuroarena.metrics.retrieval import cosine_similarity, full_set_ranks, full_set_topk
 
 # Five captions: a, b animals, c, d tools, e food.
 CAPTION_IDS = np.array(["a", "b", "c", "d", "e"])
@@ -82,9 +82,7 @@ def test_one_relevant_candidate_matches_full_set_ranks_on_ties():
     pred = rng.integers(-1, 2, size=(40, 3)).astype(float)
     ids = np.arange(40)
     _, ranks = full_set_ranks(pred, ids, ids, emb)
-    unit = emb / np.linalg.norm(emb, axis=1, keepdims=True)
-    norms = np.linalg.norm(pred, axis=1, keepdims=True)
-    similarity = (pred / np.where(norms > 0, norms, 1.0)) @ unit.T
+    similarity = cosine_similarity(pred, emb)
     own = np.eye(40, dtype=bool)
     assert len(set(np.round(similarity[0], 12))) < 40
     np.testing.assert_array_equal(first_relevant_rank(similarity, own), ranks)
@@ -100,12 +98,13 @@ def test_retrieved_top1_prefers_a_wrong_caption_on_ties():
 def test_registry_caption_metrics():
     names = ["recall1", "recall3", "recall5", "recall1_class", "recall3_class", "recall5_class", "map", "map_class"]
     scores = compute_metrics(names, pred=PRED, stimulus=STIMULUS, candidate_ids=CAPTION_IDS,
-                             candidate_emb=CAPTION_EMB, candidate_category=CAPTION_CATEGORY, category=CATEGORY)
+                             candidate_emb=CAPTION_EMB, candidate_category=CAPTION_CATEGORY, category=CATEGORY,
+                             subject=np.zeros(len(PRED)))
     assert scores == pytest.approx({"recall1": 2 / 5, "recall3": 4 / 5, "recall5": 1.0, "recall1_class": 3 / 5,
                                     "recall3_class": 4 / 5, "recall5_class": 1.0, "map": 91 / 150,
                                     "map_class": 449 / 600})
     with pytest.raises(NeuroarenaError, match="'map_class' needs candidate_category"):
-        compute_metrics(["map_class"], pred=PRED, stimulus=STIMULUS, candidate_ids=CAPTION_IDS,
+        compute_metrics(["map_class_pooled"], pred=PRED, stimulus=STIMULUS, candidate_ids=CAPTION_IDS,
                         candidate_emb=CAPTION_EMB)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.metrics.retrieval import (
-    TopK, average_by_stimulus, batch_topk, full_set_topk, topk_accuracy,
+    TopK, average_by_stimulus, batch_topk, cosine_similarity, full_set_topk, retrieval_ranks, topk_accuracy,
 )
 
 CANDIDATES = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]])
@@ -36,6 +36,32 @@ def test_ties_count_against_the_prediction():
     zero = np.zeros((1, 2))
     assert topk_accuracy(zero, CANDIDATES, np.array([0]), k=3) == 0.0
     assert topk_accuracy(zero, CANDIDATES, np.array([0]), k=4) == 1.0
+
+
+def test_ties_split_by_float_rounding_are_still_ties():
+    # (1, 1) is orthogonal to (-1, 1) and the zero candidate has cosine 0: an exact tie, whatever the
+    # rounding of the matrix product, so neither candidate is a top-1 hit
+    candidates = np.array([[0.0, 0.0], [-1.0, 1.0]])
+    pred = np.array([[1.0, 1.0], [1.0, 1.0]])
+    assert retrieval_ranks(pred, candidates, np.array([0, 1])).tolist() == [1, 1]
+    assert topk_accuracy(pred, candidates, np.array([0, 1]), k=1) == 0.0
+    # a difference far below the rounding is a tie, one above it is not
+    assert cosine_similarity(np.array([[1.0, 1e-12]]), np.array([[1.0, 0.0], [1.0, 1e-12]])).tolist() == [[1.0, 1.0]]
+    assert retrieval_ranks(np.array([[1.0, 1e-4]]), np.array([[1.0, 0.0], [1.0, 1e-4]]), np.array([1])).tolist() == [0]
+
+
+def test_duplicate_candidates_always_tie():
+    rng = np.random.default_rng(3)
+    unique = rng.standard_normal((7, 33))
+    candidates = unique[[0, 1, 2, 3, 4, 5, 6, 6, 3, 0]]  # rows 6/7, 3/8 and 0/9 are the same embedding
+    pred = candidates[[9, 7, 8]] + 1e-3 * rng.standard_normal((3, 33))
+    similarity = cosine_similarity(pred, candidates)
+    for a, b in ((6, 7), (3, 8), (0, 9)):
+        assert np.array_equal(similarity[:, a], similarity[:, b])
+    # each prediction is closest to its own embedding, which its duplicate ties: rank 1, never a top-1 hit
+    assert retrieval_ranks(pred, candidates, np.array([9, 7, 8])).tolist() == [1, 1, 1]
+    assert retrieval_ranks(pred, candidates, np.array([0, 6, 3])).tolist() == [1, 1, 1]
+    assert topk_accuracy(pred, candidates, np.array([9, 7, 8]), k=2) == 1.0
 
 
 def test_full_set_averages_repeated_presentations_first():

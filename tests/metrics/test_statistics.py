@@ -74,6 +74,38 @@ def test_retrieval_items_are_aligned_by_stimulus_and_checked():
         bootstrap_ci("top5_batch", [a])
 
 
+def _subjects(ranks_by_subject):
+    """Retrieval items of several subjects, each over stimuli s00, s01, ..."""
+    items = {"subject": [], "stimulus": [], "rank": []}
+    for subject, ranks in ranks_by_subject.items():
+        items["subject"] += [subject] * len(ranks)
+        items["stimulus"] += [f"s{i:02d}" for i in range(len(ranks))]
+        items["rank"] += list(ranks)
+    return items
+
+
+def test_retrieval_items_score_the_mean_over_subjects():
+    # subject 01: 1 hit of 2 stimuli; subject 02: 3 hits of 4: mean over subjects 5/8 (pooled items: 4/6)
+    items = _subjects({"02": [0, 0, 9, 0], "01": [0, 9]})
+    ones = np.ones((1, 6))
+    from neuroarena.metrics.statistics import aligned_items, item_units
+
+    (aligned,) = aligned_items("top1", [items])
+    assert aligned["subject"].tolist() == ["01", "01", "02", "02", "02", "02"]
+    assert weighted_scores("top1", aligned, ones)[0] == pytest.approx(5 / 8)
+    # the unit is the stimulus: s00 and s01 of both subjects go together
+    assert item_units("top1", aligned).tolist() == [0, 1, 0, 1, 2, 3]
+    outcomes = item_outcomes("top1", [items])
+    assert outcomes.tolist() == pytest.approx([1 / 4 + 1 / 8, 0 + 1 / 8, 0, 1 / 8])
+    assert outcomes.sum() == pytest.approx(5 / 8)
+    # a resample that draws only subject 01's stimuli scores subject 02 on s00/s01 too, never only one subject
+    assert weighted_scores("top1", aligned, np.array([[2, 0, 2, 0, 0, 0]]))[0] == pytest.approx(1.0)
+    low, high = bootstrap_ci("top1", [items], n_boot=500)
+    assert low <= 5 / 8 <= high
+    with pytest.raises(NeuroarenaError, match="different items"):
+        bootstrap_ci("top1", [items, _subjects({"02": [0, 0, 9, 0], "03": [0, 9]})])
+
+
 def test_item_outcomes_sum_to_balanced_accuracy():
     y_true, y_pred = [0, 0, 0, 1, 2, 2], [0, 1, 1, 1, 2, 0]
     outcomes = item_outcomes("balanced_accuracy", [_cls(y_true, y_pred)])
@@ -120,3 +152,6 @@ def test_kendall_tau_intersects_models():
     assert p == pytest.approx(1 / 3)
     assert kendall_tau({"m1": 1.0}, b)[2] == 1
     assert np.isnan(kendall_tau({"m1": 1.0}, b)[0])
+    # three shared models: tau could only be +-1/3 or +-1 with p >= 1/3, so none is given
+    three = kendall_tau({m: a[m] for m in ("m1", "m2", "m3")}, b)
+    assert np.isnan(three[0]) and np.isnan(three[1]) and three[2] == 3

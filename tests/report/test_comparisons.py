@@ -54,22 +54,23 @@ def test_paired_test_says_why_it_has_no_p_value():
 
 def test_rank_agreement_and_model_summary():
     table = pd.DataFrame({
-        "task": ["category"] * 4 + ["category"] * 3 + ["image"] * 2,
-        "dataset": ["sim"] * 4 + ["tiny"] * 3 + ["other"] * 2,
-        "recipe_overrides": [""] * 9,
-        "model": ["m1", "m2", "m3", "m4", "m1", "m3", "m2", "m1", "m2"],
-        "mean": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1],
-        "rank": [1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 1.0, 2.0],
-        "normalized": [0.8, 0.6, 0.4, 0.2, 0.5, 0.3, 0.1, 0.4, 0.2],
+        "task": ["category"] * 4 + ["category"] * 4 + ["image"] * 2 + ["image"] * 3,
+        "dataset": ["sim"] * 4 + ["tiny"] * 4 + ["other"] * 2 + ["sim"] * 3,
+        "recipe_overrides": [""] * 13,
+        "model": ["m1", "m2", "m3", "m4", "m1", "m3", "m2", "m4", "m1", "m2", "m1", "m2", "m3"],
+        "mean": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.1, 0.9, 0.8, 0.7],
+        "rank": [1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 1.0, 2.0, 3.0],
+        "normalized": [0.8, 0.6, 0.4, 0.2, 0.5, 0.3, 0.1, 0.05, 0.4, 0.2, 0.8, 0.6, 0.4],
     })
     agreement = rank_agreement(table)
-    # category / sim against category / tiny share m1, m2, m3: orders m1>m2>m3 and m1>m3>m2 -> (2 - 1) / 3;
-    # image / other shares neither task nor dataset with the others
-    assert agreement[["a", "b", "n_models"]].values.tolist() == [["category / sim", "category / tiny", 3]]
-    assert agreement["tau"].iloc[0] == pytest.approx(1 / 3)
+    # category / sim against category / tiny share m1..m4: orders m1>m2>m3>m4 and m1>m3>m2>m4, one discordant
+    # pair of six -> (5 - 1) / 6; image / sim shares only three models with either (no tau), and image / other
+    # shares neither task nor dataset with the category tasks and two models with image / sim
+    assert agreement[["a", "b", "n_models"]].values.tolist() == [["category / sim", "category / tiny", 4]]
+    assert agreement["tau"].iloc[0] == pytest.approx(4 / 6)
     summary = model_summary(table).set_index("model")
-    # m1: (1/4 + 1/3 + 1/2) / 3; m2: (2/4 + 3/3 + 2/2) / 3
-    assert summary.loc["m1", "mean_normalized_rank"] == pytest.approx((0.25 + 1 / 3 + 0.5) / 3)
-    assert summary.loc["m2", "mean_normalized_rank"] == pytest.approx(2.5 / 3)
-    assert summary.loc["m1", "mean_normalized_score"] == pytest.approx(1.7 / 3)
+    # m1: (1/4 + 1/4 + 1/2 + 1/3) / 4; m2: (2/4 + 3/4 + 2/2 + 2/3) / 4
+    assert summary.loc["m1", "mean_normalized_rank"] == pytest.approx((0.25 + 0.25 + 0.5 + 1 / 3) / 4)
+    assert summary.loc["m2", "mean_normalized_rank"] == pytest.approx((0.5 + 0.75 + 1 + 2 / 3) / 4)
+    assert summary.loc["m1", "mean_normalized_score"] == pytest.approx(2.5 / 4)
     assert summary.index[0] == "m1"

@@ -130,15 +130,15 @@ def test_page_is_self_contained(rendered):
 def test_table_has_one_row_per_task_and_model(rendered):
     table, _, parser, _ = rendered
     assert len(parser.rows) == len(table) == 15
-    assert all(len(cells) == 13 for cells in parser.rows)
+    assert all(len(cells) == 15 for cells in parser.rows)
     first = table.iloc[0]
     assert parser.rows[0][:4] == ["category", "simulated", "eegnet", "balanced_accuracy"]
     assert parser.rows[0][4] == f"{first['mean']:.3f} ± {first['std']:.3f}"
     assert parser.rows[0][5] == fmt_ci(first["ci_low"], first["ci_high"])
     assert first["ci_low"] < first["mean"] < first["ci_high"]
-    assert [cells[8] for cells in parser.rows[:5]] == ["1", "2", "3", "4", "5"]
+    assert [cells[11] for cells in parser.rows[:5]] == ["1", "2", "3", "4", "5"]
     assert parser.rows[-1][:3] == ["image", "simulated", "dummy"]  # a constant prediction never retrieves
-    assert parser.rows[10][11] == "3,500"
+    assert parser.rows[10][13] == "3,500"
 
 
 def test_every_plot_is_laid_out_and_drawn(rendered):

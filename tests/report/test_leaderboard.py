@@ -6,10 +6,11 @@ from neuroarena.results.records import JobKey, ResultRecord, ResultStore
 from neuroarena.results.table import records_frame
 
 
-def _rec(model, seed, score, status="ok", overrides=None, ceiling=None):
+def _rec(model, seed, score, status="ok", overrides=None, ceiling=None, per_subject=None):
     return ResultRecord(key=JobKey("category", "simulated", model, seed, "h"), status=status, ceiling=ceiling,
                         metrics={"balanced_accuracy": score} if status == "ok" else {},
-                        primary_metric="balanced_accuracy", recipe_overrides=overrides or {})
+                        primary_metric="balanced_accuracy", recipe_overrides=overrides or {},
+                        analyses={"per_subject": {s: {"balanced_accuracy": v} for s, v in (per_subject or {}).items()}})
 
 
 RECORDS = [
@@ -48,12 +49,27 @@ def test_interval_pools_seeds_from_test_items(results_root):
     assert table.loc[table["model"] == "eegnet", "mean_normalized_rank"].unique().tolist() == pytest.approx([0.2])
 
 
-def test_ceiling_is_shown_beside_the_score():
-    records = [_rec("dummy", 33, 0.25, ceiling=0.6), _rec("eegnet", 33, 0.5, ceiling=0.6)]
-    table = leaderboard(records_frame(records))
+def test_ceiling_and_ceiling_normalized_score_beside_the_score():
+    records = [_rec("dummy", 33, 0.25, ceiling=0.6),
+               _rec("eegnet", 33, 0.5, ceiling=0.6, per_subject={"1": 0.4, "2": 0.6})]
+    table = leaderboard(records_frame(records)).set_index("model")
     assert table["ceiling"].tolist() == [0.6, 0.6]
+    # NeuralBench's (0.5 - 0.25) / (1 - 0.25) and the ceiling's (0.5 - 0.25) / (0.6 - 0.25)
+    assert table.loc["eegnet", "normalized"] == pytest.approx(1 / 3)
+    assert table.loc["eegnet", "ceiling_normalized"] == pytest.approx(0.25 / 0.35)
+    assert table.loc["dummy", "ceiling_normalized"] == pytest.approx(0.0)
+    # the spread over subjects: sd of 0.4 and 0.6; the dummy's record has no per-subject scores
+    assert table.loc["eegnet", "subject_sd"] == pytest.approx(0.1414214, rel=1e-6)
+    assert table["subject_sd"].isna().tolist() == [False, True]
     # no test items in these records: no interval; each model ran one task of two models
-    assert "| 0.500 ± 0.000 | - | 1 | 0.333 | 1 | 0.500 | 0.600 |" in to_markdown(table)
+    assert "| 0.500 ± 0.000 | - | 0.141 | 1 | 0.333 | 0.600 | 0.714 | 1 | 0.500 |" in to_markdown(table.reset_index())
+
+
+def test_no_ceiling_normalized_score_without_a_ceiling_above_the_dummy():
+    records = [_rec("dummy", 33, 0.25, ceiling=0.25), _rec("eegnet", 33, 0.5, ceiling=0.25), _rec("dummy", 34, 0.25)]
+    table = leaderboard(records_frame(records))
+    assert table["ceiling_normalized"].isna().all()
+    assert leaderboard(records_frame(RECORDS))["ceiling_normalized"].isna().all()
 
 
 def test_different_recipes_never_mix():
@@ -71,8 +87,8 @@ def test_report_files(tmp_path):
         store.write(r)
     table, paths = write_report(tmp_path, tmp_path / "report")
     markdown = paths["markdown"].read_text()
-    assert ("| category | simulated | eegnet | balanced_accuracy | 0.750 ± 0.071 | - | 2 | 0.667 | 1 | 0.333 | - |"
-            in markdown)
+    assert ("| category | simulated | eegnet | balanced_accuracy | 0.750 ± 0.071 | - | - | 2 | 0.667 | - | - | 1 "
+            "| 0.333 |" in markdown)
     assert paths["csv"].read_text().count("\n") == 1 + 3
     assert markdown.startswith(to_markdown(table))
     assert "| eegnet | - | 1 | 0.333 | 0.667 |" in markdown  # models across tasks

@@ -28,7 +28,7 @@ def test_image_task_on_the_rendered_images_through_a_dinov2_folder(tiny_home, ti
     assert record.status == "ok", record.error
     assert record.data["spaces"]["target"]["name"] == str(tiny_dinov2_folder)
     assert record.data["spaces"]["target"]["hash"] != "features"
-    assert set(record.metrics) == {"top1", "top5", "top1_batch", "top5_batch"}
+    assert set(record.metrics) == {"top1", "top5", "top1_pooled", "top5_pooled", "top1_batch", "top5_batch"}
     assert set(record.analyses["per_subject"]) == {"01", "02"}
     # another space, another job: the default (the simulation's features) has another key
     default = JobSpec(task="image", dataset="simulated-tiny", model="cov_ts_ridge", seed=33, debug=True,

@@ -50,6 +50,31 @@ def test_scores_per_subject_average_repeats_within_the_subject():
     assert per_subject == {"1": {"recall1": 0.5}}  # a alone is retrieved, c (tie) is not
 
 
+def test_identical_targets_share_a_group():
+    one_caption = TABLE.copy()
+    one_caption.loc["c"] = one_caption.loc["a"]  # a and c: two images, one caption
+    targets = make_targets(load_task("caption"), _metadata(), SPLIT, one_caption, "store")
+    # train windows show a, b, c, a, c
+    groups = targets.extras["train"]["target_group"].tolist()
+    assert groups[0] == groups[2] == groups[3] == groups[4] != groups[1]
+    distinct = make_targets(load_task("caption"), _metadata(), SPLIT, TABLE, "store")
+    assert distinct.extras["train"]["target_group"].tolist() == [0 if s == "c" else 1 + (s == "a")
+                                                                 for s in "abcac"]
+
+
+def test_test_items_rank_each_subject_among_its_own_stimuli():
+    split = Split(train=np.array([0, 1, 2, 3, 4]), val=np.array([5]), test=np.array([6, 7, 8]))
+    targets = make_targets(load_task("image"), _metadata(), split, TABLE, "store")
+    # test: subject 1 sees c and a, subject 2 sees b; every prediction points at b
+    outputs = np.tile([[0.0, 1.0]], (3, 1)).astype(np.float32)
+    items = targets.items("test", outputs, np.arange(3))
+    # subject 1: a and c (cosine 0 each) tie, so each ranks 1; subject 2: b is its only candidate
+    assert items == {"subject": ["1", "1", "2"], "stimulus": ["a", "c", "b"], "rank": [1, 1, 0]}
+    scores = targets.score("test", ["top1", "top1_pooled"], outputs, np.arange(3))
+    # per subject: (0 + 1) / 2; pooled among a, b, c: only b is retrieved
+    assert scores == pytest.approx({"top1": 0.5, "top1_pooled": 1 / 3})
+
+
 def test_classification_targets_have_no_extras():
     targets = make_targets(load_task("category"), _metadata(), SPLIT, None, "store")
     assert targets.kind == "classification" and targets.classes == ["x", "y"] and targets.extras == {}

@@ -26,7 +26,8 @@ def cos(a, b):
 
 
 def batch(y=CAPTIONS, **extra):
-    out = {"y": torch.tensor(y), "stimulus": torch.tensor(STIMULUS), "teacher": torch.tensor(TEACHER)}
+    out = {"y": torch.tensor(y), "stimulus": torch.tensor(STIMULUS), "target_group": torch.tensor(STIMULUS),
+           "teacher": torch.tensor(TEACHER)}
     return out | {k: torch.tensor(v) for k, v in extra.items()}
 
 
@@ -69,6 +70,20 @@ def test_clip_repeat_of_the_positive_is_not_a_negative():
     assert masked == pytest.approx(infonce_loops(PRED, REPEATS, 0.3, True, not_repeat), rel=1e-9)
     assert plain == pytest.approx(infonce_loops(PRED, REPEATS, 0.3, True), rel=1e-9)
     assert masked < plain
+
+
+def test_clip_identical_targets_of_different_stimuli_are_not_negatives():
+    # rows 0 and 4 show different images with the same caption: one target group
+    same_caption = CAPTIONS.copy()
+    same_caption[4] = same_caption[0]
+    groups = np.array([0, 1, 2, 3, 0])
+    masked = one_term("clip", temperature=0.3)(torch.tensor(PRED), batch(same_caption, target_group=groups)).item()
+    by_stimulus = one_term("clip", temperature=0.3)(torch.tensor(PRED), batch(same_caption)).item()
+    other_target = lambda i, j: float(groups[i] != groups[j])  # noqa: E731
+    assert masked == pytest.approx(infonce_loops(PRED, same_caption, 0.3, True, other_target), rel=1e-9)
+    assert by_stimulus == pytest.approx(infonce_loops(PRED, same_caption, 0.3, True,
+                                                      lambda i, j: float(STIMULUS[i] != STIMULUS[j])), rel=1e-9)
+    assert masked != pytest.approx(by_stimulus)
 
 
 def test_learnable_temperature_gets_the_hand_derived_gradient_and_is_capped():
@@ -211,7 +226,7 @@ def test_objective_is_the_weighted_sum_of_its_terms():
 def test_objective_refuses_missing_keys_unknown_terms_and_bad_weights():
     with pytest.raises(NeuroarenaError, match="term 'distill' needs batch key 'teacher', which the task does not"):
         Objective([("distill", 1.0, {})], dim=4, available_keys={"y", "stimulus"})
-    with pytest.raises(NeuroarenaError, match="term 'clip' needs batch key 'stimulus'.*set mask_repeats: false"):
+    with pytest.raises(NeuroarenaError, match="term 'clip' needs batch key 'target_group'.*set mask_repeats: false"):
         one_term("clip")(torch.tensor(PRED), {"y": torch.tensor(CAPTIONS)})
     with pytest.raises(NeuroarenaError, match=r"unknown objective term 'clipp' -> did you mean 'clip'\? use one of"):
         one_term("clipp")
@@ -246,7 +261,7 @@ def test_yaml_single_and_multi_term_forms_load_hash_stably_and_build(tmp_path):
     config = load_task_file(multi).objective
     assert [(t.loss, t.weight, t.params) for t in config.terms] == [("clip", 1.0, {"temperature": 0.07}),
                                                                     ("category_ce", 0.2, {})]
-    objective = make_objective(config, dim=4, n_classes=3, available_keys={"y", "label", "stimulus"})
+    objective = make_objective(config, dim=4, n_classes=3, available_keys={"y", "label", "target_group"})
     assert objective.names == ["clip", "category_ce"] and objective.weights == [1.0, 0.2]
     assert objective.terms[0].temperature() == 0.07 and tuple(objective.terms[1].head.weight.shape) == (3, 4)
     both = write_task(tmp_path, "both", "objective:\n  loss: clip\n  terms: [{loss: mse}]\n")

@@ -7,7 +7,7 @@ from typing import Any
 _LAZY = {
     "Simulated": "neuroarena.studies.simulated.study",
     "SimulationConfig": "neuroarena.studies.simulated.config",
-    "oracle_scores": "neuroarena.studies.simulated.oracle",
+    "oracle_outputs": "neuroarena.studies.simulated.oracle",
 }
 
 __all__ = sorted(_LAZY)

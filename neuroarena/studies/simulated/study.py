@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
 
 from neuroarena.hashing import stable_hash
 from neuroarena.home import data_dir
@@ -11,6 +13,8 @@ from neuroarena.studies.simulated.config import SimulationConfig
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from neuroarena.prepare.config import PrepareConfig
 
 
 class Simulated(Study):
@@ -50,11 +54,10 @@ class Simulated(Study):
                          subjects, sessions, skip_unreadable)
 
     def download(self) -> None:
-        """Generate and write the dataset and its oracle ceiling to :attr:`root` (local; a no-op if written)."""
+        """Generate and write the dataset to :attr:`root` (local; a no-op if written)."""
         from neuroarena.studies.simulated.writer import write_dataset
 
         write_dataset(self.config, self.root)
-        self.ceiling()
 
     def find_recordings(self) -> list[Recording]:
         """Every session of every subject, read through :class:`~neuroarena.studies.bids.BidsStudy`."""
@@ -96,19 +99,25 @@ class Simulated(Study):
         offline sentence model ``minilm`` for captions."""
         return {"image": "features", "caption": "minilm"}.get(source)
 
-    def ceiling(self) -> dict[str, float]:
-        """The oracle's scores with default settings, computed once with the dataset, cached in ``oracle.json``."""
-        import json
+    def oracle_outputs(self, windows: "pd.DataFrame", prepare: "PrepareConfig", stimuli: Sequence[str] | None = None,
+                       classes: Sequence[str] | None = None) -> np.ndarray:
+        """Scores of the decoder that knows the forward model (:func:`.oracle.oracle_outputs`), shape
+        (n_windows, n_candidates); kept in ``<root>/oracle/`` by the request and the stamps of the files it reads."""
+        from neuroarena.fileio import atomic_path
+        from neuroarena.studies.simulated.oracle import oracle_outputs
 
-        from neuroarena.fileio import write_json_atomic
-
-        path = self.root / "oracle.json"
-        if not path.is_file():
-            write_json_atomic(path, self.oracle())
-        return json.loads(path.read_text())
-
-    def oracle(self, **kwargs: Any) -> dict[str, float]:
-        """Scores of the decoder that knows the forward model; see :func:`.oracle.oracle_scores`."""
-        from neuroarena.studies.simulated.oracle import oracle_scores
-
-        return oracle_scores(self, **kwargs)
+        request = {"files": [list(stamp) for stamp in self.snapshot().files],
+                   "windows": windows[["recording", "onset"]].astype(str).to_numpy().tolist(),
+                   "prepare": prepare.model_dump(mode="json", include={"l_freq", "h_freq", "sfreq", "window_start",
+                                                                       "window_duration"}),
+                   "stimuli": None if stimuli is None else [str(s) for s in stimuli],
+                   "classes": None if classes is None else [str(c) for c in classes]}
+        path = self.root / "oracle" / f"{stable_hash(request)}.npy"
+        if path.is_file():
+            return np.load(path)
+        scores = oracle_outputs(self, windows, prepare, stimuli=stimuli, classes=classes)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as stream:
+                np.save(stream, scores)
+        return scores
