@@ -103,3 +103,16 @@ def test_text_adaptation_needs_caption_targets():
     with pytest.raises(Exception, match="caption embedding targets only"):
         JobSpec(task="image", dataset="simulated-tiny", model="eegnet", seed=1,
                 text_adaptation="lora").task_config()
+
+
+def test_image_reference_scores_the_windows_the_model_was_scored_on():
+    from neuroarena.runner.analyses import image_reference
+
+    task = load_task("caption")
+    images = TABLE.copy()
+    images.loc["c"] = [0.0, 1.0]  # c's image embedding points away from both test captions
+    targets = make_targets(task, _metadata(), SPLIT, TABLE, "store", reference_table=images)
+    # test windows (subject 1): a, c, a. All three: a is retrieved, c ties with a (cosine 0 each) and misses
+    assert image_reference(task, targets, images, True, np.arange(3))["metrics"]["recall1"] == 0.5
+    # a debug run that scored only the two windows of a scores the reference on those two
+    assert image_reference(task, targets, images, True, np.array([0, 2]))["metrics"]["recall1"] == 1.0

@@ -2,10 +2,15 @@
 
 An image evokes, in each of a few posterior sources, a sum of ERP-like components
 (P1, N1, P2 and a late positivity; Gaussian waveforms). Each component's amplitude
-is ``base + weights @ features``: linear in the stimulus features, through weights
-shared by every subject. Subjects differ in their scalp patterns (source centres and
-widths perturbed), latency and gain; sessions in gain and DC offset; trials in
-amplitude and latency.
+is ``base + weights @ (features - centre)``: linear in the stimulus features, through
+weights shared by every subject, and ``base`` for the average image of the study.
+Subjects differ in their scalp patterns (source centres and widths perturbed),
+latency and gain; sessions in gain and DC offset; trials in amplitude and latency.
+
+The scale (:data:`ERP_VOLTS`, :data:`COMPONENT_SIZES`) is set so that at ``snr=1``
+the grand averages at Oz are a few microvolts (P1 about +2 to +5 µV, N1 about -6 to
+-10 µV) and the single-trial SNR there is 0.2-0.5, as in real visual ERPs; the ranges
+and their sources are in :mod:`neuroarena.studies.simulated.statistics`.
 """
 from __future__ import annotations
 
@@ -24,11 +29,11 @@ PRIORITY_CHANNELS = (
 #: Where the sources sit (electrode positions of the full montage), in the order used.
 SOURCE_SITES = ("Oz", "PO7", "PO8", "Pz", "POz", "P5", "P6", "CPz")
 SOURCE_WIDTH = 0.45  # radians on the unit sphere
-#: ERP components: peak latency (s), width (s) and polarity of the mean response.
+#: ERP components: peak latency (s), width (s) and signed size of the response to the average image.
 COMPONENT_PEAKS = np.array([0.10, 0.17, 0.25, 0.40])
 COMPONENT_WIDTHS = np.array([0.015, 0.02, 0.03, 0.06])
-COMPONENT_POLARITY = np.array([1.0, -1.0, 1.0, 1.0])
-ERP_VOLTS = 2e-6  # amplitude of one unit of component activity at snr=1
+COMPONENT_SIZES = np.array([1.0, -0.9, 0.6, 0.3])
+ERP_VOLTS = 2.4e-6  # amplitude of one unit of component activity at snr=1
 RESPONSE_SECONDS = 0.8  # the evoked response is negligible after this
 TRIAL_AMPLITUDE_SD = 0.2
 TRIAL_LATENCY_SD = 0.01
@@ -52,12 +57,15 @@ class ForwardModel:
         Feature-independent amplitude of each component.
     weights : ndarray, shape (n_sources, n_components, feature_dim)
         Linear dependence of each amplitude on the features.
+    centre : ndarray, shape (feature_dim,)
+        Mean features of the study's stimuli (the image that evokes ``base``).
     peak_offsets : ndarray, shape (n_sources, n_components)
         Per-source shift of each component's peak latency (s).
     """
 
     base: np.ndarray
     weights: np.ndarray
+    centre: np.ndarray
     peak_offsets: np.ndarray
 
 
@@ -123,11 +131,14 @@ def gaussian_bump(unit_positions: np.ndarray, centre: np.ndarray, width: float) 
 
 def make_forward_model(config: SimulationConfig) -> ForwardModel:
     """The feature-to-source mapping shared by every subject (deterministic in the seed)."""
+    from neuroarena.studies.simulated.stimuli import make_stimuli
+
     rng = np.random.default_rng([config.seed, 2])
     shape = (config.n_sources, len(COMPONENT_PEAKS))
-    base = COMPONENT_POLARITY * rng.uniform(0.5, 1.5, shape)
+    base = COMPONENT_SIZES * rng.uniform(0.5, 1.5, shape)
     weights = rng.standard_normal(shape + (config.feature_dim,)) / np.sqrt(config.feature_dim)
-    return ForwardModel(base=base, weights=weights, peak_offsets=rng.normal(0.0, 0.01, shape))
+    return ForwardModel(base=base, weights=weights, centre=make_stimuli(config).features.mean(axis=0),
+                        peak_offsets=rng.normal(0.0, 0.01, shape))
 
 
 def make_subject(config: SimulationConfig, electrodes: Electrodes, subject: int) -> SubjectBrain:
@@ -161,7 +172,7 @@ def component_amplitudes(features: np.ndarray, model: ForwardModel) -> np.ndarra
     ----------
     features : ndarray, shape (n_stimuli, feature_dim)
     """
-    return model.base[None] + np.einsum("scd,nd->nsc", model.weights, features)
+    return model.base[None] + np.einsum("scd,nd->nsc", model.weights, features - model.centre)
 
 
 def evoked(

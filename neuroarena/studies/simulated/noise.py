@@ -1,18 +1,29 @@
-"""Background EEG: spatially correlated 1/f activity, occipital alpha, line noise and eye blinks."""
+"""Background EEG: spatially correlated 1/f activity, occipital alpha, line noise and eye blinks.
+
+The scale is that of real recordings (ranges and sources in
+:mod:`neuroarena.studies.simulated.statistics`): a background of about 20 µV RMS per
+channel in 0.5-40 Hz (real: 10-50 µV), falling as 1/f, with a 10 Hz occipital alpha
+rhythm. As on the scalp, where volume conduction spreads every generator over many
+electrodes, almost all of the background comes from a few broad generators shared by
+the channels; only a small share (``SimulationConfig.local_noise``) and the sensor noise
+are channel-local, so a multichannel decoder that whitens the channels recovers much of
+what a single channel's SNR hides.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from neuroarena.studies.simulated.brain import Electrodes, gaussian_bump
 
-BACKGROUND_VOLTS = 8e-6  # RMS of the 1/f background per channel
-SENSOR_VOLTS = 0.5e-6  # RMS of white sensor noise
-ALPHA_VOLTS = 4e-6  # RMS of alpha at its peak channel
-LINE_VOLTS = 3e-6  # mean amplitude of the line-noise sinusoid
+BACKGROUND_VOLTS = 22e-6  # RMS of the 1/f background per channel (all frequencies)
+SENSOR_VOLTS = 0.3e-6  # RMS of white sensor noise
+ALPHA_VOLTS = 8e-6  # RMS of alpha at its peak channel
+LINE_VOLTS = 8e-6  # mean amplitude of the line-noise sinusoid
 BLINK_VOLTS = 150e-6  # mean blink peak at Fp1/Fp2
 BLINK_RATE = 0.2  # blinks per second
 BLINK_RISE = 0.1  # seconds from blink onset to peak
-N_NOISE_SOURCES = 16
+N_NOISE_SOURCES = 8  # background generators of each subject
+NOISE_SOURCE_WIDTH = 1.0  # radians: width of each generator's scalp pattern
 EYE_DECAY = 0.35  # radians: blink amplitude falls by e over this angle from the eyes
 
 
@@ -35,19 +46,20 @@ def narrowband_noise(n_times: int, sfreq: float, freq: float, bandwidth: float, 
     return signal / signal.std()
 
 
-def background(electrodes: Electrodes, n_times: int, sfreq: float, rng: np.random.Generator) -> np.ndarray:
+def background(electrodes: Electrodes, centres: np.ndarray, n_times: int, sfreq: float,
+               rng: np.random.Generator, local_share: float) -> np.ndarray:
     """Spatially correlated 1/f activity plus white sensor noise (V), shape (n_chans, n_times).
 
-    Sixteen 1/f generators at random positions reach the scalp through broad Gaussian
-    patterns; each channel adds a little activity of its own.
+    One 1/f generator at each of ``centres``, shape (n_generators, 3), reaches the scalp
+    through a broad Gaussian pattern; each channel adds 1/f activity of its own,
+    ``local_share`` of the background's variance.
     """
     n_chans = len(electrodes.names)
-    centres = rng.standard_normal((N_NOISE_SOURCES, 3))
-    mixing = np.stack([gaussian_bump(electrodes.unit_positions, c, 0.6) for c in centres], axis=1)
-    shared = mixing @ pink_noise(N_NOISE_SOURCES, n_times, sfreq, rng)
+    mixing = np.stack([gaussian_bump(electrodes.unit_positions, c, NOISE_SOURCE_WIDTH) for c in centres], axis=1)
+    shared = mixing @ pink_noise(len(centres), n_times, sfreq, rng)
     shared /= shared.std(axis=1, keepdims=True)
     local = pink_noise(n_chans, n_times, sfreq, rng)
-    mixed = (shared + 0.3 * local) / np.sqrt(1 + 0.3**2)
+    mixed = np.sqrt(1 - local_share) * shared + np.sqrt(local_share) * local
     return BACKGROUND_VOLTS * mixed + SENSOR_VOLTS * rng.standard_normal((n_chans, n_times))
 
 

@@ -90,7 +90,9 @@ def simulate_session(config: SimulationConfig, stimuli: StimulusSet, subject: in
     noise_rng = np.random.default_rng([config.seed, 6, subject, session])
     positions = brain.montage_positions()
     eyes = positions["Fp1"] + positions["Fp2"] + np.array([0.0, 0.0, -0.6])
-    data += noise.background(electrodes, total, sfreq, noise_rng)
+    # The background's generators are the subject's own: they sit where they sat in every other session.
+    centres = np.random.default_rng([config.seed, 8, subject]).standard_normal((noise.N_NOISE_SOURCES, 3))
+    data += noise.background(electrodes, centres, total, sfreq, noise_rng, config.local_noise)
     data += noise.alpha(electrodes, positions["Oz"], subject_brain.alpha_freq, total, sfreq, noise_rng)
     data += noise.line_noise(len(electrodes.names), total, sfreq, config.line_freq, noise_rng)
     data += noise.blinks(electrodes, eyes / np.linalg.norm(eyes), total, sfreq, noise_rng)

@@ -9,7 +9,7 @@ import numpy as np
 from neuroarena.hashing import stable_hash
 from neuroarena.home import data_dir
 from neuroarena.studies.base import Recording, Study
-from neuroarena.studies.simulated.config import SimulationConfig
+from neuroarena.studies.simulated.config import GENERATOR_VERSION, SimulationConfig
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,8 +50,8 @@ class Simulated(Study):
         if not isinstance(config, SimulationConfig):
             config = SimulationConfig.preset(preset, **(config or {}))
         self.config = config
-        super().__init__(root if root is not None else data_dir() / f"simulated-{stable_hash(self.config)}",
-                         subjects, sessions, skip_unreadable)
+        name = f"simulated-{stable_hash({'config': self.config, 'generator': GENERATOR_VERSION})}"
+        super().__init__(root if root is not None else data_dir() / name, subjects, sessions, skip_unreadable)
 
     def download(self) -> None:
         """Generate and write the dataset to :attr:`root` (local; a no-op if written)."""
@@ -71,8 +71,8 @@ class Simulated(Study):
         return bids.recordings()
 
     def params(self) -> dict[str, Any]:
-        """Name and the full simulation configuration."""
-        return {**super().params(), "config": self.config.model_dump(mode="json")}
+        """Name, the full simulation configuration and the generator's version."""
+        return {**super().params(), "config": self.config.model_dump(mode="json"), "generator": GENERATOR_VERSION}
 
     def stimulus_features(self) -> "pd.DataFrame":
         """True latent features, shape (n_stimuli, feature_dim), indexed by stimulus id."""

@@ -54,8 +54,9 @@ def test_response_scale_and_latency():
     response = brain.expected_response(config, zero, model, subject, session, times)[0]
     assert np.all(np.abs(response[:, times < 0]) < 1e-3 * np.abs(response).max())  # nothing before onset
     peak_volts = np.abs(response).max()
-    assert 1e-6 < peak_volts < 5e-5  # microvolt scale at snr=3
-    doubled = brain.expected_response(SimulationConfig.preset("tiny", snr=6.0), zero, model, subject, session, times)
+    assert 1e-6 < peak_volts < 5e-5  # microvolt scale
+    doubled = brain.expected_response(SimulationConfig.preset("tiny", snr=2 * config.snr), zero, model, subject, session,
+                                      times)
     assert np.allclose(doubled[0], 2 * response)
     shifted = brain.SubjectBrain(subject.patterns, subject.latency_shift + 0.05, subject.gain, subject.alpha_freq)
     later = brain.expected_response(config, zero, model, shifted, session, times)[0]

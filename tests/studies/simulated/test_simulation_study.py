@@ -8,10 +8,19 @@ from neuroarena.studies.simulated.stimuli import make_stimuli
 from neuroarena.studies.simulated.study import Simulated
 
 
-def test_default_root_is_keyed_by_the_config(tmp_path, monkeypatch):
+def test_default_root_is_keyed_by_the_config_and_the_generator(tmp_path, monkeypatch):
+    from neuroarena.studies.simulated import study as study_module
+
     monkeypatch.setenv("NEUROARENA_HOME", str(tmp_path))
     study = Simulated(preset="tiny")
-    assert study.root == tmp_path / "data" / f"simulated-{stable_hash(SimulationConfig.preset('tiny'))}"
+    key = {"config": SimulationConfig.preset("tiny"), "generator": study_module.GENERATOR_VERSION}
+    assert study.root == tmp_path / "data" / f"simulated-{stable_hash(key)}"
+    assert study.params()["generator"] == study_module.GENERATOR_VERSION
+    # data of an older generator are never reused: its folder has another name
+    monkeypatch.setattr(study_module, "GENERATOR_VERSION", study_module.GENERATOR_VERSION - 1)
+    assert Simulated(preset="tiny").root != study.root
+    monkeypatch.undo()
+    monkeypatch.setenv("NEUROARENA_HOME", str(tmp_path))
     assert Simulated().config == SimulationConfig.preset("default")
     assert Simulated(config={"snr": 4.0}).config == SimulationConfig.preset("default", snr=4.0)
     assert Simulated(preset="tiny").root != Simulated(config=SimulationConfig.preset("tiny", seed=1)).root
