@@ -50,14 +50,35 @@ def test_analyses(task: "TaskConfig", targets: "TaskTargets", outputs: np.ndarra
 
 def caption_analyses(targets: "TaskTargets", outputs: np.ndarray, positions: np.ndarray,
                      captions: "pd.Series | None") -> dict[str, Any]:
-    """Per-class MAP, BERTScore of each retrieved caption (share above 0.7) and CLIPScore distributions."""
+    """Per-class MAP, BERTScore of each retrieved caption (share above 0.7) and CLIPScore distributions.
+
+    Like the retrieval metrics, each is computed per subject (its repeats averaged, its captions retrieved
+    among its own test stimuli) and averaged over subjects (a category over the subjects that saw it); the
+    same over all subjects pooled is kept as ``map_per_class_pooled``, ``bertscore_pooled`` and
+    ``clipscore_pooled``.
+    """
+    subject = targets.subject["test"][positions]
+    per_subject = [_caption_summaries(targets, outputs[subject == s], positions[subject == s], captions)
+                   for s in np.unique(subject)]
+    out: dict[str, Any] = {}
+    for name in per_subject[0]:
+        keys = sorted({key for summary in per_subject if name in summary for key in summary[name]})
+        out[name] = {key: float(np.mean([summary[name][key] for summary in per_subject
+                                         if key in summary.get(name, {})])) for key in keys}
+    pooled = _caption_summaries(targets, outputs, positions, captions)
+    return out | {f"{name}_pooled": summary for name, summary in pooled.items()}
+
+
+def _caption_summaries(targets: "TaskTargets", outputs: np.ndarray, positions: np.ndarray,
+                       captions: "pd.Series | None") -> dict[str, dict[str, float]]:
+    """:func:`caption_analyses` of the test windows at ``positions`` (outputs shape (n, d)), pooled."""
     from neuroarena.metrics.caption import map_per_class
     from neuroarena.metrics.caption_quality import clipscore_distributions, retrieved_caption_bertscore
     from neuroarena.metrics.retrieval import average_by_stimulus
 
     c = targets.candidates("test", positions)
-    out: dict[str, Any] = {"map_per_class": map_per_class(outputs, c["stimulus"], c["candidate_ids"],
-                                                          c["candidate_emb"], c["candidate_category"], c["category"])}
+    out = {"map_per_class": map_per_class(outputs, c["stimulus"], c["candidate_ids"], c["candidate_emb"],
+                                          c["candidate_category"], c["category"])}
     if captions is not None:
         texts = captions.reindex(c["candidate_ids"]).fillna("").astype(str).tolist()
         if all(texts):
@@ -83,7 +104,7 @@ def image_reference(task: "TaskConfig", targets: "TaskTargets", reference_table:
     Returns
     -------
     dict
-        ``method`` ("zero_shot" or "ridge"), ``metrics`` (the task's metrics) and its caption analyses.
+        ``method`` ("zero_shot" or "ridge") and ``metrics`` (the task's metrics).
     """
     from neuroarena.targets.embeddings import StimulusEmbeddings
 

@@ -94,13 +94,13 @@ PRESETS: dict[str, dict[str, Any]] = {
         n_test_concepts=20, train_repeats=1, test_repeats=4, feature_dim=8, category_share=0.9, snr=1.1,
     ),
     # The README demo, sized so that on 2 cores the standard recipe (lr 1e-4, warm-up, patience 10) ranks
-    # every kind of model apart within ~10 minutes: 3 subjects x 5 sessions (3 train, 1 val, 1 test for the
-    # category task), 80 unseen test images (Top-5 chance 0.0625), 8 categories with a strong category part,
-    # each training image twice per session (the evoked response has the real single-trial SNR, 0.3-0.4 at Oz;
-    # the decoders combine channels to undo the background and repeats to learn).
+    # every kind of model apart: 3 subjects x 5 sessions (3 train, 1 val, 1 test for the category task),
+    # 80 unseen test images (Top-5 chance 0.0625) seen 4 times per session, 8 categories with a strong
+    # category part, each training image twice per session (the evoked response has the real single-trial
+    # SNR, 0.35-0.5 at Oz; the decoders combine channels to undo the background and repeats to learn).
     "default": dict(
         n_subjects=3, n_sessions=5, n_channels=32, n_categories=8, n_train_concepts=160, n_test_concepts=80,
-        train_repeats=2, test_repeats=3, category_share=0.75, snr=1.3,
+        train_repeats=2, test_repeats=4, category_share=0.75, snr=1.5,
     ),
     # Speed benchmark: 8 subjects x 1 session x 4 min of 22-channel EEG; 1 s windows never overlap.
     "neuralbench": dict(

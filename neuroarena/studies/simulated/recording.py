@@ -88,14 +88,7 @@ def simulate_session(config: SimulationConfig, stimuli: StimulusSet, subject: in
         data[:, onset:onset + len(times)] += response
 
     noise_rng = np.random.default_rng([config.seed, 6, subject, session])
-    positions = brain.montage_positions()
-    eyes = positions["Fp1"] + positions["Fp2"] + np.array([0.0, 0.0, -0.6])
-    # The background's generators are the subject's own: they sit where they sat in every other session.
-    centres = np.random.default_rng([config.seed, 8, subject]).standard_normal((noise.N_NOISE_SOURCES, 3))
-    data += noise.background(electrodes, centres, total, sfreq, noise_rng, config.local_noise)
-    data += noise.alpha(electrodes, positions["Oz"], subject_brain.alpha_freq, total, sfreq, noise_rng)
-    data += noise.line_noise(len(electrodes.names), total, sfreq, config.line_freq, noise_rng)
-    data += noise.blinks(electrodes, eyes / np.linalg.norm(eyes), total, sfreq, noise_rng)
+    add_session_noise(data, config, electrodes, subject_brain, subject, noise_rng)
     data = state.gain * data + state.offsets[:, None]  # the session changes the whole recording
 
     events = pd.DataFrame({
@@ -107,3 +100,22 @@ def simulate_session(config: SimulationConfig, stimuli: StimulusSet, subject: in
         "split": [stimuli.splits[i] for i in order],
     })
     return SimulatedSession(data=data, ch_names=electrodes.names, sfreq=sfreq, events=events)
+
+
+def add_session_noise(data: np.ndarray, config: SimulationConfig, electrodes: brain.Electrodes,
+                      subject_brain: brain.SubjectBrain, subject: int, rng: np.random.Generator) -> None:
+    """Add to ``data`` (V), shape (n_chans, n_times), in place, everything but the evoked responses of one
+    session of ``subject`` (0-based), before the session's gain: background, alpha, line noise and blinks
+    drawn from ``rng``.
+
+    The background's generators are the subject's own: they sit where they sat in every other session.
+    """
+    n_times = data.shape[1]
+    positions = brain.montage_positions()
+    eyes = positions["Fp1"] + positions["Fp2"] + np.array([0.0, 0.0, -0.6])
+    centres = np.random.default_rng([config.seed, 8, subject]).standard_normal((noise.N_NOISE_SOURCES, 3))
+    sfreq = config.sfreq
+    data += noise.background(electrodes, centres, n_times, sfreq, rng, config.local_noise)
+    data += noise.alpha(electrodes, positions["Oz"], subject_brain.alpha_freq, n_times, sfreq, rng)
+    data += noise.line_noise(len(electrodes.names), n_times, sfreq, config.line_freq, rng)
+    data += noise.blinks(electrodes, eyes / np.linalg.norm(eyes), n_times, sfreq, rng)

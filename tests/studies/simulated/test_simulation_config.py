@@ -13,8 +13,8 @@ def test_presets():
     assert tiny.n_trials == 120 * 1 + 20 * 4
     default = SimulationConfig.preset("default")
     assert (default.n_subjects, default.n_sessions, default.n_channels, default.n_categories) == (3, 5, 32, 8)
-    assert (default.n_train_concepts, default.n_test_concepts, default.snr) == (160, 80, 1.3)
-    assert default.n_trials == 160 * 2 + 80 * 3
+    assert (default.n_train_concepts, default.n_test_concepts, default.snr) == (160, 80, 1.5)
+    assert default.n_trials == 160 * 2 + 80 * 4
     bench = SimulationConfig.preset("neuralbench")
     assert (bench.n_subjects, bench.n_sessions, bench.n_channels, bench.n_categories) == (8, 1, 22, 4)
     assert bench.soa - bench.soa_jitter > 1.0  # 1 s windows never overlap

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import logsumexp
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.prepare.config import PrepareConfig
 from neuroarena.studies.simulated.config import SimulationConfig
-from neuroarena.studies.simulated.oracle import _whitener
+from neuroarena.studies.simulated.oracle import whitened_windows
 from neuroarena.studies.simulated.study import Simulated
 
 
@@ -35,12 +36,11 @@ def test_oracle_scores_its_own_stimulus_and_category_highest_with_a_strong_signa
     logits = loud.oracle_outputs(windows, PrepareConfig(), classes=classes)
     assert logits.shape == (len(windows), len(classes))
     assert (np.asarray(classes)[logits.argmax(axis=1)] == windows["category"].to_numpy()).mean() > 0.8
-    # a class scores the best of its images
-    images = loud.oracle_outputs(windows, PrepareConfig(), stimuli=stimuli)
+    # a class' log posterior is the log of the mean likelihood of its images
     category_of = windows.drop_duplicates("stimulus").set_index("stimulus")["category"]
     first = classes[0]
     mine = [i for i, s in enumerate(stimuli) if category_of[s] == first]
-    np.testing.assert_allclose(logits[:, 0], images[:, mine].max(axis=1))
+    np.testing.assert_allclose(logits[:, 0], logsumexp(scores[:, mine], axis=1) - np.log(len(mine)))
 
 
 def test_oracle_outputs_are_kept_and_follow_the_request(loud):
@@ -64,12 +64,20 @@ def test_oracle_errors_name_the_problem(loud):
         loud.oracle_outputs(windows, PrepareConfig(window_start=0.0, baseline=None), classes=["a"])
 
 
-def test_whitener_makes_the_noise_white():
-    rng = np.random.default_rng(0)
-    rotation = np.linalg.qr(rng.standard_normal((4, 4)))[0]
-    mixing = rotation * np.sqrt([1.0, 2.0, 3.0, 4.0])  # correlated channels, covariance eigenvalues 1..4
-    noise = np.einsum("ij,njt->nit", mixing, rng.standard_normal((400, 4, 50)))
-    white = np.einsum("ij,njt->nit", _whitener(noise), noise)
-    eigenvalues = np.linalg.eigvalsh(np.cov(white.transpose(1, 0, 2).reshape(4, -1)))
-    # shrinkage by 0.1 x the mean eigenvalue (2.5): eigenvalue l becomes l / (l + 0.25), 0.8 to 0.94
-    np.testing.assert_allclose(eigenvalues, [1 / 1.25, 2 / 2.25, 3 / 3.25, 4 / 4.25], atol=0.03)
+def test_the_noise_model_whitens_the_recorded_noise(tmp_path):
+    """Fresh noise of another seed predicts the recording's own: its whitened windows have unit variance in
+    every channel and at every time, where the raw windows' variances differ by orders of magnitude."""
+    config = SimulationConfig.preset("tiny", n_subjects=1, n_sessions=2, snr=1e-4)  # windows are noise alone
+    study = Simulated(root=tmp_path / "quiet", config=config)
+    noise: dict = {}
+    for recording in study.recordings():
+        seen = whitened_windows(study, recording, recording.events()["onset"].to_numpy(), PrepareConfig(), noise)
+        white = seen.windows.reshape(len(seen.windows), len(seen.ch_names), -1)
+        power = (white ** 2).mean(axis=0)  # (n_chans, n_kept)
+        assert 0.8 < power.mean() < 1.25
+        assert np.all((power.mean(axis=1) > 0.6) & (power.mean(axis=1) < 1.6))  # every channel
+        assert np.all((power.mean(axis=0) > 0.6) & (power.mean(axis=0) < 1.6))  # every sample
+        raw = np.linalg.solve(seen.whitener, seen.windows.T).T  # undo the whitening
+        variance = np.linalg.eigvalsh(np.cov(raw.T))[-len(raw) + 1:]
+        assert variance.max() / np.median(variance) > 100
+    assert len(noise) == 1  # one noise model per subject, scaled by each session's gain
