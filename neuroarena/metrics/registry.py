@@ -15,6 +15,7 @@ import numpy as np
 from neuroarena.errors import NeuroarenaError
 from neuroarena.metrics.caption import caption_map, class_map, class_recall
 from neuroarena.metrics.classification import accuracy, balanced_accuracy, f1_macro
+from neuroarena.metrics.regression import nrmse, pearson_r, rmse, subject_means
 from neuroarena.metrics.retrieval import batch_topk, full_set_topk
 
 
@@ -64,16 +65,20 @@ class MetricInfo:
     higher_is_better : bool
     perfect : float
         The score of a perfect model (the 1 of the normalized score).
-    kind : {"classification", "retrieval"}
+    kind : {"classification", "retrieval", "regression"}
     per_subject : bool
         Scored on each subject alone and averaged over subjects (needs ``subject``).
+    zero : float, optional
+        The score the normalized score puts at 0 when the metric defines one (NRMSE: 1.0, the mean
+        predictor); None: the dummy model's score.
     """
 
     compute: Callable[[MetricInputs], float]
     higher_is_better: bool
     perfect: float
-    kind: Literal["classification", "retrieval"]
+    kind: Literal["classification", "retrieval", "regression"]
     per_subject: bool = False
+    zero: float | None = None
 
 
 def _classification(name: str, score: Callable[[np.ndarray, np.ndarray], float]) -> MetricInfo:
@@ -82,6 +87,20 @@ def _classification(name: str, score: Callable[[np.ndarray, np.ndarray], float])
         return score(labels, inputs.pred)
 
     return MetricInfo(compute, higher_is_better=True, perfect=1.0, kind="classification")
+
+
+def _regression(name: str, score: Callable[[np.ndarray, np.ndarray], float], higher_is_better: bool,
+                perfect: float, by_subject: bool = False, zero: float | None = None) -> MetricInfo:
+    """A regression metric of ``target`` (n, 1) and ``pred`` (n, 1); ``by_subject`` scores each subject's
+    mean prediction against its mean target (a subject-level trait: one value per subject)."""
+    def compute(inputs: MetricInputs) -> float:
+        if by_subject:
+            target, subject = inputs.require(name, "target", "subject")
+            return score(subject_means(target, subject), subject_means(inputs.pred, subject))
+        (target,) = inputs.require(name, "target")
+        return score(target, inputs.pred)
+
+    return MetricInfo(compute, higher_is_better=higher_is_better, perfect=perfect, kind="regression", zero=zero)
 
 
 def _full_set(name: str, k: int) -> MetricInfo:
@@ -141,6 +160,11 @@ METRICS: dict[str, MetricInfo] = {
     "f1_macro": _classification("f1_macro", f1_macro),
     **{name: subject_mean(name, info) for name, info in _FULL_SET.items()},
     **{f"{name}_pooled": info for name, info in _FULL_SET.items()},
+    "nrmse": _regression("nrmse", nrmse, higher_is_better=False, perfect=0.0, zero=1.0),
+    "nrmse_subject": _regression("nrmse_subject", nrmse, higher_is_better=False, perfect=0.0, by_subject=True,
+                                 zero=1.0),
+    "rmse": _regression("rmse", rmse, higher_is_better=False, perfect=0.0),
+    "pearson_r": _regression("pearson_r", pearson_r, higher_is_better=True, perfect=1.0),
     "top1_batch": _batch("top1_batch", 1),
     "top5_batch": _batch("top5_batch", 5),
 }
@@ -174,9 +198,9 @@ def compute_metrics(
     names : list of str
         Keys of :data:`METRICS`.
     pred : ndarray, shape (n, n_classes), (n,) or (n, d)
-        Classification: logits or labels. Retrieval: one embedding per window.
+        Classification: logits or labels. Retrieval: one embedding per window. Regression: shape (n, 1).
     target : ndarray, shape (n, d), optional
-        Retrieval: the true embedding of each window (batch metrics).
+        Retrieval: the true embedding of each window (batch metrics). Regression: the true value, (n, 1).
     labels : ndarray of int, shape (n,), optional
         Classification: the true labels.
     stimulus : ndarray, shape (n,), optional
@@ -189,7 +213,7 @@ def compute_metrics(
     category : ndarray, shape (n,), optional
         Caption retrieval: the category of each window, checked against its caption's.
     subject : ndarray, shape (n,), optional
-        Retrieval: the subject of each window (per-subject metrics).
+        The subject of each window (per-subject metrics).
     batch_size : int
         Batch size of the ``*_batch`` metrics.
 

@@ -1,12 +1,14 @@
 """Statistics behind a trustworthy leaderboard: bootstrap intervals, paired tests and rank agreement.
 
 Everything here works on the per-item outcomes a result record keeps in ``test_items``:
-classification ``{"y_true": [...], "y_pred": [...]}`` per test window, retrieval
-``{"subject": [...], "stimulus": [...], "rank": [...]}`` per subject and test stimulus (rank 0 =
-retrieved first among that subject's candidates; records without ``subject`` hold one pooled subject).
-Retrieval scores are the mean over subjects of each subject's top-k accuracy, and the unit that is
-resampled or sign-flipped is the test *stimulus* (with all subjects' items of it), the unit a
-retrieval benchmark generalises over; classification resamples windows. Several seeds of one model
+classification ``{"y_true": [...], "y_pred": [...]}`` per test window, regression the same with
+``subject`` (values in the target's units), retrieval ``{"subject": [...], "stimulus": [...],
+"rank": [...]}`` per subject and test stimulus (rank 0 = retrieved first among that subject's
+candidates; records without ``subject`` hold one pooled subject). Retrieval scores are the mean over
+subjects of each subject's top-k accuracy, and the unit that is resampled or sign-flipped is the test
+*stimulus* (with all subjects' items of it), the unit a retrieval benchmark generalises over;
+classification resamples windows; regression resamples windows, or *subjects* when the target is a
+subject's trait (the same value on all its windows) or the metric is scored per subject. Several seeds of one model
 are scored on the same test items; a resample picks units once and every seed is scored on it, then
 the seeds' scores are averaged.
 """
@@ -25,8 +27,10 @@ if TYPE_CHECKING:
 CLASSIFICATION_ITEM_METRICS = ("balanced_accuracy", "f1_macro")
 # full-set retrieval: instance-level Recall@K is Top-K of the caption among the captions (same ranks)
 RETRIEVAL_ITEM_METRICS = {"top1": 1, "top5": 5, "recall1": 1, "recall3": 3, "recall5": 5}
-# metrics that are a sum of per-item contributions, so a paired sign-flip test applies
-DECOMPOSABLE_METRICS = ("balanced_accuracy", *RETRIEVAL_ITEM_METRICS)
+REGRESSION_ITEM_METRICS = ("nrmse", "rmse", "nrmse_subject")
+# metrics that are a sum of per-item contributions (the squared score, for the errors), so a paired
+# sign-flip test applies
+DECOMPOSABLE_METRICS = ("balanced_accuracy", *RETRIEVAL_ITEM_METRICS, "nrmse", "rmse")
 EXACT_SIGN_FLIP_MAX_ITEMS = 12
 #: Kendall's tau between fewer shared models is +-1 or 0 with p near 1: it says nothing.
 MIN_TAU_MODELS = 4
@@ -35,12 +39,13 @@ _CHUNK_ELEMENTS = 2_000_000
 
 def supports_items(metric: str) -> bool:
     """Whether ``metric`` can be recomputed from a record's ``test_items``."""
-    return metric in CLASSIFICATION_ITEM_METRICS or metric in RETRIEVAL_ITEM_METRICS
+    return metric in CLASSIFICATION_ITEM_METRICS or metric in RETRIEVAL_ITEM_METRICS or \
+        metric in REGRESSION_ITEM_METRICS
 
 
 def _check_metric(metric: str) -> None:
     if not supports_items(metric):
-        known = sorted((*CLASSIFICATION_ITEM_METRICS, *RETRIEVAL_ITEM_METRICS))
+        known = sorted((*CLASSIFICATION_ITEM_METRICS, *RETRIEVAL_ITEM_METRICS, *REGRESSION_ITEM_METRICS))
         raise NeuroarenaError(f"metric {metric!r} cannot be recomputed from per-item test outcomes",
                               fix=f"use one of {', '.join(known)}")
 
@@ -64,7 +69,7 @@ def aligned_items(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> 
     _check_metric(metric)
     if not items_per_seed:
         raise NeuroarenaError("no per-item test outcomes to score", fix="pass at least one record's test_items")
-    retrieval = metric in RETRIEVAL_ITEM_METRICS
+    retrieval, regression = metric in RETRIEVAL_ITEM_METRICS, metric in REGRESSION_ITEM_METRICS
     keys = ("stimulus", "rank") if retrieval else ("y_true", "y_pred")
     out = []
     for items in items_per_seed:
@@ -73,12 +78,15 @@ def aligned_items(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> 
             raise NeuroarenaError(f"test_items for {metric!r} need equally long {' and '.join(keys)}",
                                   fix="re-run the job so that its record stores per-item test outcomes")
         arrays = {key: np.asarray(items[key]) for key in keys}
+        if regression:
+            arrays = {key: value.astype(np.float64) for key, value in arrays.items()}
+            arrays["subject"] = np.asarray(items.get("subject", [""] * len(arrays["y_true"])), dtype=str)
         if retrieval:
             arrays["subject"] = np.asarray(items.get("subject", [""] * len(arrays["stimulus"])), dtype=str)
             order = np.lexsort((arrays["stimulus"], arrays["subject"]))
             arrays = {key: value[order] for key, value in arrays.items()}
         out.append(arrays)
-    labels = ("subject", "stimulus") if retrieval else ("y_true",)
+    labels = ("subject", "stimulus") if retrieval else ("subject", "y_true") if regression else ("y_true",)
     for arrays in out[1:]:
         if any(len(arrays[key]) != len(out[0][key]) or not np.array_equal(arrays[key], out[0][key])
                for key in labels):
@@ -90,7 +98,8 @@ def aligned_items(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> 
 
 
 def item_units(metric: str, items: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The resampling unit of each item: its window (classification) or its stimulus (retrieval).
+    """The resampling unit of each item: its window (classification, regression), its stimulus (retrieval), or
+    its subject (regression on a subject's trait, or scored per subject).
 
     Parameters
     ----------
@@ -105,6 +114,12 @@ def item_units(metric: str, items: Mapping[str, np.ndarray]) -> np.ndarray:
     """
     if metric in RETRIEVAL_ITEM_METRICS:
         return np.unique(items["stimulus"], return_inverse=True)[1].ravel()
+    if metric in REGRESSION_ITEM_METRICS:
+        subjects, subject = np.unique(items["subject"], return_inverse=True)
+        subject = subject.ravel()
+        per_subject_value = [np.unique(items["y_true"][subject == s]).size == 1 for s in range(len(subjects))]
+        if metric == "nrmse_subject" or all(per_subject_value):
+            return subject
     return np.arange(len(items["y_true"]))
 
 
@@ -126,6 +141,8 @@ def weighted_scores(metric: str, items: Mapping[str, np.ndarray], weights: np.nd
     """
     _check_metric(metric)
     weights = np.asarray(weights, dtype=np.float64)
+    if metric in REGRESSION_ITEM_METRICS:
+        return _weighted_errors(metric, items, weights)
     if metric in RETRIEVAL_ITEM_METRICS:
         hit = (items["rank"] < RETRIEVAL_ITEM_METRICS[metric]).astype(np.float64)
         subject = items.get("subject", np.zeros(len(hit)))
@@ -150,6 +167,24 @@ def weighted_scores(metric: str, items: Mapping[str, np.ndarray], weights: np.nd
     present = denominator > 0
     f1 = np.divide(2 * hits, denominator, out=np.zeros_like(hits), where=present)
     return f1.sum(axis=1) / present.sum(axis=1)
+
+
+def _weighted_errors(metric: str, items: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """RMSE or NRMSE (population std of the drawn targets) of each resample, shape (n_resamples,)."""
+    y_true, y_pred = items["y_true"], items["y_pred"]
+    if metric == "nrmse_subject":  # one value per subject: its windows' means, the subject drawn as a unit
+        subjects, first, subject = np.unique(items["subject"], return_index=True, return_inverse=True)
+        counts = np.bincount(subject.ravel())
+        y_true = np.bincount(subject.ravel(), weights=y_true) / counts
+        y_pred = np.bincount(subject.ravel(), weights=y_pred) / counts
+        weights = weights[:, first]
+    total = weights.sum(axis=1)
+    mse = weights @ (y_pred - y_true) ** 2 / total
+    if metric == "rmse":
+        return np.sqrt(mse)
+    mean = weights @ y_true / total
+    variance = weights @ y_true ** 2 / total - mean ** 2
+    return np.sqrt(mse / np.where(variance > 0, variance, np.nan))
 
 
 def bootstrap_ci(metric: str, items_per_seed: Sequence[Mapping[str, list]], n_boot: int = 2000,
@@ -190,7 +225,8 @@ def bootstrap_ci(metric: str, items_per_seed: Sequence[Mapping[str, list]], n_bo
         drawn = rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=min(chunk, n_boot - start))
         weights = drawn[:, units]
         means.append(np.mean([weighted_scores(metric, items, weights) for items in seeds], axis=0))
-    low, high = np.percentile(np.concatenate(means), [50 * (1 - level), 50 * (1 + level)])
+    # a resample whose targets are all equal has no NRMSE: it is left out
+    low, high = np.nanpercentile(np.concatenate(means), [50 * (1 - level), 50 * (1 + level)])
     return float(low), float(high)
 
 
@@ -198,7 +234,9 @@ def item_outcomes(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> 
     """Per-unit contributions to the score, averaged over seeds; they sum to the seed-averaged score.
 
     Balanced accuracy: ``correct / (n_items of its class * n_classes)`` per window; top-k: per test
-    stimulus, the sum over subjects of ``(rank < k) / (n_subjects * n_items of the subject)``.
+    stimulus, the sum over subjects of ``(rank < k) / (n_subjects * n_items of the subject)``; RMSE and
+    NRMSE: per unit, its squared errors over ``n_items`` (and over the targets' variance for NRMSE), which
+    sum to the *squared* score (a paired test of the squared score tests the score).
 
     Parameters
     ----------
@@ -216,6 +254,12 @@ def item_outcomes(metric: str, items_per_seed: Sequence[Mapping[str, list]]) -> 
                               fix=f"use one of {', '.join(DECOMPOSABLE_METRICS)}")
     contributions = []
     for items in aligned_items(metric, items_per_seed):
+        if metric in REGRESSION_ITEM_METRICS:
+            squared = (items["y_pred"] - items["y_true"]) ** 2 / len(items["y_true"])
+            if metric == "nrmse":
+                squared = squared / np.var(items["y_true"])
+            contributions.append(np.bincount(item_units(metric, items), weights=squared))
+            continue
         if metric in RETRIEVAL_ITEM_METRICS:
             hit = (items["rank"] < RETRIEVAL_ITEM_METRICS[metric]).astype(np.float64)
             subjects, subject, per_subject = np.unique(items["subject"], return_inverse=True, return_counts=True)

@@ -32,7 +32,7 @@ from neuroarena.models.input_rules import FM_INPUT_RULES, InputRules
 
 FAMILIES = ("baseline", "classic", "handcrafted", "task-specific", "fm")
 KINDS = ("net", "estimator")
-TARGET_KINDS = ("classification", "embedding")
+TARGET_KINDS = ("classification", "embedding", "regression")
 ENTRY_POINT_GROUP = "neuroarena.models"
 MODEL_GROUPS: Mapping[str, tuple[str, ...]] = {
     "all_baseline": ("baseline", "handcrafted"),
@@ -59,7 +59,7 @@ class ModelSpec:
     kind : {"net", "estimator"}
         ``"net"``: a torch module trained by the Lightning recipe;
         ``"estimator"``: a scikit-learn estimator trained with ``fit``.
-    targets : frozenset of {"classification", "embedding"}
+    targets : frozenset of {"classification", "embedding", "regression"}
         Target kinds the model can predict.
     builder : str or callable
         ``"package.module:function"`` (imported lazily) or the function itself.
@@ -125,55 +125,55 @@ def _builtin(name: str, family: str, kind: str, targets: Iterable[str], builder:
     return ModelSpec(name, family, kind, frozenset(targets), f"neuroarena.models.{builder}", description, **options)
 
 
-_BOTH = ("classification", "embedding")
+_EVERY_TARGET = ("classification", "embedding", "regression")
 MODEL_SPECS: tuple[ModelSpec, ...] = (
-    _builtin("dummy", "baseline", "estimator", _BOTH, "baselines:build_dummy",
+    _builtin("dummy", "baseline", "estimator", _EVERY_TARGET, "baselines:build_dummy",
              "most frequent class / mean embedding of the training set"),
-    _builtin("chance", "baseline", "net", _BOTH, "baselines:build_chance",
+    _builtin("chance", "baseline", "net", _EVERY_TARGET, "baselines:build_chance",
              "ShallowFBCSPNet at its seeded random initialisation, never trained", trainable=False),
     _builtin("cov_ts_lr", "handcrafted", "estimator", ("classification",), "handcrafted:build_cov_ts_lr",
              "OAS covariances -> Riemannian tangent space -> logistic regression"),
-    _builtin("cov_ts_ridge", "handcrafted", "estimator", ("embedding",), "handcrafted:build_cov_ts_ridge",
+    _builtin("cov_ts_ridge", "handcrafted", "estimator", ("embedding", "regression"), "handcrafted:build_cov_ts_ridge",
              "OAS covariances -> Riemannian tangent space -> ridge regression"),
-    _builtin("eegnet", "classic", "net", _BOTH, "nets:build_eegnet", "EEGNet (Lawhern et al. 2018), braindecode"),
-    _builtin("shallow_fbcsp_net", "classic", "net", _BOTH, "nets:build_shallow_fbcsp_net",
+    _builtin("eegnet", "classic", "net", _EVERY_TARGET, "nets:build_eegnet", "EEGNet (Lawhern et al. 2018), braindecode"),
+    _builtin("shallow_fbcsp_net", "classic", "net", _EVERY_TARGET, "nets:build_shallow_fbcsp_net",
              "ShallowFBCSPNet (Schirrmeister et al. 2017), braindecode"),
-    _builtin("ctnet", "classic", "net", _BOTH, "nets:build_ctnet",
+    _builtin("ctnet", "classic", "net", _EVERY_TARGET, "nets:build_ctnet",
              "CTNet, convolutional transformer (Zhao et al. 2024), braindecode"),
-    _builtin("deep4net", "classic", "net", _BOTH, "nets:build_deep4net",
+    _builtin("deep4net", "classic", "net", _EVERY_TARGET, "nets:build_deep4net",
              "Deep4Net (Schirrmeister et al. 2017), braindecode"),
-    _builtin("bdtcn", "classic", "net", _BOTH, "nets:build_bdtcn",
+    _builtin("bdtcn", "classic", "net", _EVERY_TARGET, "nets:build_bdtcn",
              "BDTCN, temporal convolutional network (Gemein et al. 2020), braindecode"),
-    _builtin("atcnet", "classic", "net", _BOTH, "nets:build_atcnet",
+    _builtin("atcnet", "classic", "net", _EVERY_TARGET, "nets:build_atcnet",
              "ATCNet, attention temporal convolutional network (Altaheri et al. 2023), braindecode"),
-    _builtin("eegconformer", "classic", "net", _BOTH, "nets:build_eegconformer",
+    _builtin("eegconformer", "classic", "net", _EVERY_TARGET, "nets:build_eegconformer",
              "EEGConformer, convolutional transformer (Song et al. 2023), braindecode"),
-    _builtin("eegnex", "classic", "net", _BOTH, "nets:build_eegnex", "EEGNeX (Chen et al. 2024), braindecode"),
-    _builtin("signal_jepa", "classic", "net", _BOTH, "nets:build_signal_jepa",
+    _builtin("eegnex", "classic", "net", _EVERY_TARGET, "nets:build_eegnex", "EEGNeX (Chen et al. 2024), braindecode"),
+    _builtin("signal_jepa", "classic", "net", _EVERY_TARGET, "nets:build_signal_jepa",
              "S-JEPA contextual classifier over channel positions (Guetschel et al. 2024), from scratch, braindecode"),
-    _builtin("simpleconv_time_agg", "classic", "net", _BOTH, "simpleconv:build_simpleconv_time_agg",
+    _builtin("simpleconv_time_agg", "classic", "net", _EVERY_TARGET, "simpleconv:build_simpleconv_time_agg",
              "SimpleConv brain encoder (Défossez et al. 2023) with attention pooling over time"),
     # task-specific: architectures of a study's own decoding setup
-    _builtin("multisubject_transformer", "task-specific", "net", _BOTH, "multisubject:build_multisubject_transformer",
+    _builtin("multisubject_transformer", "task-specific", "net", _EVERY_TARGET, "multisubject:build_multisubject_transformer",
              "per-electrode temporal convolutions, transformer across electrodes, one head per subject"),
     # fm: pretrained EEG foundation models (weights found on disk; --no-pretrained builds from scratch)
-    _builtin("bendr", "fm", "net", _BOTH, "foundation:build_bendr",
+    _builtin("bendr", "fm", "net", _EVERY_TARGET, "foundation:build_bendr",
              "BENDR, wav2vec-style (Kostas et al. 2021), 19 10-20 channels at 256 Hz",
              input_rules=FM_INPUT_RULES["bendr"], recipe_overrides={"lr": 1e-5, "gradient_clip_val": 0.5}),
-    _builtin("labram", "fm", "net", _BOTH, "foundation:build_labram",
+    _builtin("labram", "fm", "net", _EVERY_TARGET, "foundation:build_labram",
              "LaBraM base (Jiang et al. 2024), 1 s patches at 200 Hz", input_rules=FM_INPUT_RULES["labram"]),
-    _builtin("biot", "fm", "net", _BOTH, "foundation:build_biot",
+    _builtin("biot", "fm", "net", _EVERY_TARGET, "foundation:build_biot",
              "BIOT (Yang et al. 2023), STFT tokens at 200 Hz", input_rules=FM_INPUT_RULES["biot"]),
-    _builtin("cbramod", "fm", "net", _BOTH, "foundation:build_cbramod",
+    _builtin("cbramod", "fm", "net", _EVERY_TARGET, "foundation:build_cbramod",
              "CBraMod (Wang et al. 2025), criss-cross transformer, 1 s patches at 200 Hz",
              input_rules=FM_INPUT_RULES["cbramod"]),
-    _builtin("luna", "fm", "net", _BOTH, "foundation:build_luna",
+    _builtin("luna", "fm", "net", _EVERY_TARGET, "foundation:build_luna",
              "LUNA base (Doner et al. 2025), topology-agnostic, 40-sample patches at 256 Hz",
              input_rules=FM_INPUT_RULES["luna"]),
-    _builtin("reve", "fm", "net", _BOTH, "foundation:build_reve",
+    _builtin("reve", "fm", "net", _EVERY_TARGET, "foundation:build_reve",
              "REVE base (El Ouahidi et al. 2025), 4D positional encoding, 1 s patches at 200 Hz",
              input_rules=FM_INPUT_RULES["reve"]),
-    _builtin("eegpt", "fm", "net", _BOTH, "foundation:build_eegpt",
+    _builtin("eegpt", "fm", "net", _EVERY_TARGET, "foundation:build_eegpt",
              "EEGPT (Wang et al. 2024), 64-sample patches at 256 Hz", input_rules=FM_INPUT_RULES["eegpt"]),
 )
 
@@ -319,7 +319,7 @@ def build_model(spec: ModelSpec | str, *, n_chans: int, n_outputs: int, n_times:
         Sampling frequency of the windows in Hz.
     chs_info : list of dict or None
         MNE ``info["chs"]`` of the ``n_chans`` channels, if known.
-    target_kind : {"classification", "embedding"}
+    target_kind : {"classification", "embedding", "regression"}
         What the model predicts.
     params : mapping, optional
         Overrides of the spec's default builder parameters.

@@ -15,7 +15,7 @@ from neuroarena.metrics.statistics import (
     mean_normalized_rank,
     paired_sign_flip_test,
 )
-from neuroarena.report.leaderboard import MODEL_GROUP, TASK_GROUP, fmt, items_of_group
+from neuroarena.report.leaderboard import MODEL_GROUP, TASK_GROUP, fmt, items_of_group, metric_sign
 
 PAIRED_COLUMNS = ["task", "dataset", "recipe_overrides", "metric", "best", "second", "difference", "p_value",
                   "note"]
@@ -87,7 +87,11 @@ def rank_agreement(table: pd.DataFrame) -> pd.DataFrame:
     DataFrame, columns :data:`AGREEMENT_COLUMNS`
         ``a`` and ``b`` read ``task / dataset``.
     """
-    scores = {key: dict(zip(rows["model"], rows["mean"])) for key, rows in table.groupby(TASK_GROUP, dropna=False)}
+    # each task's scores signed so that higher is better (NRMSE counts negative)
+    def signed(rows: pd.DataFrame) -> pd.Series:
+        return rows["mean"] * (rows["metric"].map(metric_sign) if "metric" in rows else 1.0)
+
+    scores = {key: dict(zip(rows["model"], signed(rows))) for key, rows in table.groupby(TASK_GROUP, dropna=False)}
     out = []
     for a, b in itertools.combinations(sorted(scores), 2):
         if a[2] != b[2] or (a[0] != b[0] and a[1] != b[1]):

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 
 from neuroarena.fileio import write_text_atomic
-from neuroarena.metrics.normalized import REFERENCE_MODEL, normalized_score
+from neuroarena.metrics.normalized import REFERENCE_MODEL, normalized
+from neuroarena.metrics.registry import METRICS
 from neuroarena.metrics.statistics import bootstrap_ci, mean_normalized_rank, normalized_ranks, supports_items
 from neuroarena.results.records import ResultRecord, ResultStore
 from neuroarena.results.table import records_frame
 
-PERFECT = 1.0
 GROUP = ["task", "dataset", "model", "family", "primary_metric", "recipe_overrides"]
 TASK_GROUP = ["task", "dataset", "recipe_overrides"]
 MODEL_GROUP = ["model", "recipe_overrides"]
@@ -49,10 +49,11 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
     """Mean ± std over seeds per (task, dataset, model), 95 % CI, normalized score, ranks and ceiling.
 
     Runs under different recipes never mix: the recipe overrides are part of the group. The normalized
-    score is ``(mean - dummy) / (1 - dummy)`` with ``dummy`` the reference model's mean on the same task
-    and dataset (NaN when the reference has not run), as NeuralBench normalises; the ceiling-normalized
-    score is ``(mean - dummy) / (ceiling - dummy)`` (NaN without a ceiling above the dummy), so a model at
-    the ceiling scores 1 however far below 1 the ceiling is. ``subject_sd`` is the spread of the score over
+    score is ``(mean - dummy) / (perfect - dummy)`` with ``dummy`` the reference model's mean on the same
+    task and dataset (NaN when the reference has not run), as NeuralBench normalises, or the metric's own
+    zero where it defines one (NRMSE: 1 - NRMSE); the ceiling-normalized score is ``(mean - dummy) /
+    (ceiling - dummy)`` (NaN without a ceiling better than the dummy), so a model at the ceiling scores 1
+    however far below 1 the ceiling is. Ranks follow the metric's direction (lower NRMSE ranks first). ``subject_sd`` is the spread of the score over
     subjects (per-record standard deviation, averaged over seeds). The interval (``ci_low``, ``ci_high``) is the
     percentile bootstrap over test items, seeds pooled (:func:`~neuroarena.metrics.statistics.bootstrap_ci`);
     NaN when the records carry no ``test_items``. ``mean_normalized_rank`` is the model's ``rank / n_models``
@@ -78,21 +79,15 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
     reference = (table[table["model"] == REFERENCE_MODEL]
                  .groupby(["task", "dataset", "recipe_overrides"])["mean"].first())
 
-    def normalize(row) -> float:
-        dummy = reference.get((row["task"], row["dataset"], row["recipe_overrides"]), np.nan)
-        if np.isnan(dummy) or dummy >= PERFECT:
-            return float("nan")
-        return normalized_score(row["mean"], dummy, PERFECT)
+    def dummy_of(row) -> float:
+        return reference.get((row["task"], row["dataset"], row["recipe_overrides"]), np.nan)
 
-    def normalize_to_ceiling(row) -> float:
-        dummy = reference.get((row["task"], row["dataset"], row["recipe_overrides"]), np.nan)
-        if np.isnan(dummy) or np.isnan(row["ceiling"]) or row["ceiling"] <= dummy:
-            return float("nan")
-        return normalized_score(row["mean"], dummy, row["ceiling"])
-
-    table["normalized"] = table.apply(normalize, axis=1)
-    table["ceiling_normalized"] = table.apply(normalize_to_ceiling, axis=1)
-    table["rank"] = table.groupby(TASK_GROUP)["mean"].rank(ascending=False, method="average")
+    table["normalized"] = [normalized(row["metric"], row["mean"], dummy_of(row)) for _, row in table.iterrows()]
+    table["ceiling_normalized"] = [normalized(row["metric"], row["mean"], dummy_of(row), row["ceiling"])
+                                   for _, row in table.iterrows()]
+    # rank 1 = best in the metric's own direction (lower is better for NRMSE)
+    table["rank"] = (table["mean"] * table["metric"].map(metric_sign)).groupby(
+        [table[c] for c in TASK_GROUP]).rank(ascending=False, method="average")
     intervals = {key: _interval(rows, n_boot) for key, rows in ok.groupby(GROUP, dropna=False)}
     keys = list(zip(*(table["metric" if c == "primary_metric" else c] for c in GROUP)))
     table["ci_low"] = [intervals[key][0] for key in keys]
@@ -101,6 +96,12 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
     summary = mean_normalized_rank(table, TASK_GROUP, MODEL_GROUP)
     table = table.merge(summary[[*MODEL_GROUP, "mean_normalized_rank"]], on=MODEL_GROUP, how="left")
     return table.sort_values(TASK_GROUP + ["rank"]).reset_index(drop=True)[COLUMNS]
+
+
+def metric_sign(metric: str) -> float:
+    """+1 where a higher score is better, -1 where lower is (unknown metrics count as higher-is-better)."""
+    info = METRICS.get(metric)
+    return 1.0 if info is None or info.higher_is_better else -1.0
 
 
 def fmt(value: float) -> str:

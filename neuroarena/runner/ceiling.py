@@ -28,7 +28,8 @@ def oracle_ceiling(task: "TaskConfig", study: "Study", targets: "TaskTargets", m
                    prepare: "PrepareConfig", positions: np.ndarray) -> dict[str, Any] | None:
     """The task's metrics of the study's oracle on the test windows at ``positions``; None without an oracle.
 
-    Classification: the oracle scores each class and is scored like a model's logits. Retrieval: it scores
+    Classification: the oracle scores each class and is scored like a model's logits. Regression: its
+    predictions are scored like a model's (standardized as the model's targets are). Retrieval: it scores
     each distinct target of the test stimuli, and candidate ``j`` becomes the unit vector of its target, so
     that the cosine of an output with a candidate ranks candidates as the oracle's scores do (ties and
     identical targets included); the outputs then go through the task's own aggregation (repeats averaged
@@ -52,6 +53,12 @@ def oracle_ceiling(task: "TaskConfig", study: "Study", targets: "TaskTargets", m
         ``source`` ("oracle") and ``metrics`` (metric -> score).
     """
     rows = metadata.iloc[targets.windows["test"][positions]]
+    if targets.kind == "regression":
+        predictions = study.oracle_outputs(rows, prepare, target=task.target.column)
+        if predictions is None:
+            return None
+        outputs = targets.standardization.transform(np.asarray(predictions, dtype=np.float64).reshape(-1, 1))
+        return {"source": "oracle", "metrics": targets.score("test", task.metrics, outputs, positions)}
     if targets.kind == "classification":
         outputs = study.oracle_outputs(rows, prepare, classes=targets.classes)
         if outputs is None:
@@ -82,11 +89,13 @@ def dummy_score(task: "TaskConfig", targets: "TaskTargets", positions: np.ndarra
     return targets.score("test", [task.primary_metric], outputs, positions)[task.primary_metric]
 
 
-def reference_scores(score: float, dummy: float, ceiling: float | None) -> dict[str, float | None]:
-    """``dummy``, the normalized score ``(score - dummy) / (1 - dummy)`` and, with a ceiling above the dummy, the
-    ceiling-normalized score ``(score - dummy) / (ceiling - dummy)`` (else None)."""
-    from neuroarena.metrics.normalized import normalized_score
+def reference_scores(metric: str, score: float, dummy: float, ceiling: float | None) -> dict[str, float | None]:
+    """``dummy``, the normalized score (0 at the dummy, or at the metric's own zero such as NRMSE 1.0; 1 perfect)
+    and, with a ceiling better than that zero, the ceiling-normalized score (1 at the ceiling; else None)."""
+    from neuroarena.metrics.normalized import normalized
 
-    return {"dummy": dummy, "normalized": normalized_score(score, dummy) if dummy < 1.0 else None,
-            "ceiling_normalized": normalized_score(score, dummy, ceiling)
-            if ceiling is not None and np.isfinite(ceiling) and ceiling > dummy else None}
+    def finite(value: float) -> float | None:
+        return None if not np.isfinite(value) else float(value)
+
+    return {"dummy": dummy, "normalized": finite(normalized(metric, score, dummy)),
+            "ceiling_normalized": None if ceiling is None else finite(normalized(metric, score, dummy, ceiling))}

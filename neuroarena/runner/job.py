@@ -14,6 +14,7 @@ from neuroarena.errors import NeuroarenaError
 from neuroarena.fileio import scratch_dir
 from neuroarena.hashing import stable_hash
 from neuroarena.home import cache_dir
+from neuroarena.metrics.registry import metric_info
 from neuroarena.results.records import JobKey, ResultRecord
 from neuroarena.runner.memory import PeakMemory
 from neuroarena.runner.analyses import image_reference, test_analyses
@@ -210,7 +211,8 @@ def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, t
     with scratch_dir(cache_dir(), "neuroarena-job-") as workdir:  # what a killed job left there goes first
         if model_spec.trainable:
             fit = fit_net(model, parts["train"], parts["val"], objective, monitor, recipe, spec.seed, workdir,
-                          target_encoder=encoder)
+                          target_encoder=encoder,
+                          monitor_mode="max" if metric_info(task.monitor).higher_is_better else "min")
             module = fit.module
             training |= {"epochs": fit.epochs, "best_epoch": fit.best_epoch, "best_val_monitor": fit.best_monitor,
                          "history": fit.history}
@@ -283,7 +285,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
                                                               spaces["reference"]["zero_shot"], test_pos)
             ceiling = (oracle or analyses.get("image_reference", {})).get("metrics", {}).get(task.primary_metric)
             limit = None if recipe.limit_train_batches is None else recipe.limit_train_batches * recipe.batch_size
-            reference = reference_scores(metrics[task.primary_metric],
+            reference = reference_scores(task.primary_metric, metrics[task.primary_metric],
                                          dummy_score(task, targets, test_pos, limit), ceiling)
             if encoder is not None and model_spec.trainable:  # the text encoder trains with the net
                 n_trainable += int(encoder.tower.n_trainable())
@@ -294,7 +296,8 @@ def run_job(spec: JobSpec) -> ResultRecord:
                 data={"store": str(store.root), "store_hash": store.config_hash, "n_chans": store.n_chans,
                       "n_times": store.n_times, "sfreq": store.sfreq, "n_subjects": len(targets.subjects),
                       "preprocessing": store.manifest.get("adapted", []),
-                      "skipped": store.manifest.get("skipped", []),
+                      "skipped": store.manifest.get("skipped", []), **({"excluded": targets.excluded}
+                                                                         if targets.excluded else {}),
                       "spaces": spaces, "split": audit.to_dict(),
                       "n_evaluated": {"val": len(val_pos), "test": len(test_pos)}},
             )

@@ -12,7 +12,7 @@ from neuroarena.metrics.registry import compute_metrics
 from neuroarena.metrics.retrieval import full_set_ranks
 from neuroarena.splits.base import Split
 from neuroarena.targets.embeddings import StimulusEmbeddings
-from neuroarena.targets.labels import LabelEncoding
+from neuroarena.targets.labels import LabelEncoding, StandardizedTarget
 from neuroarena.tasks.config import TaskConfig
 
 PARTS = ("train", "val", "test")
@@ -22,7 +22,9 @@ PARTS = ("train", "val", "test")
 class TaskTargets:
     """Targets of each part of a split, aligned with its windows.
 
-    ``y[part]`` is int64, shape (n,), for classification, float32, shape (n, d), for embeddings;
+    ``y[part]`` is int64, shape (n,), for classification, float32, shape (n, d), for embeddings, float32,
+    shape (n, 1), for regression (standardized on the training windows: :attr:`standardization` maps model
+    outputs back to the target's units before they are scored);
     ``stimulus[part]`` the stimulus id of each window, shape (n,); ``subject[part]`` the index of each
     window's subject among :attr:`subjects`, int64, shape (n,); ``category[part]`` each window's category
     (strings, shape (n,)). ``extras[part]`` holds what training objectives may use besides ``y``:
@@ -44,6 +46,8 @@ class TaskTargets:
     embeddings: StimulusEmbeddings | None = None
     classes: list[str] | None = None
     categories: list[str] | None = None
+    standardization: StandardizedTarget | None = None
+    excluded: dict[str, int] = field(default_factory=dict)
 
     def candidates(self, part: str, positions: np.ndarray,
                    space: StimulusEmbeddings | None = None) -> dict[str, np.ndarray]:
@@ -66,6 +70,10 @@ class TaskTargets:
         """
         if self.kind == "classification":
             return {"y_true": self.y[part][positions].tolist(), "y_pred": as_labels(outputs).tolist()}
+        if self.kind == "regression":
+            return {"subject": [self.subjects[s] for s in self.subject[part][positions]],
+                    "y_true": self.values(part, positions)[:, 0].tolist(),
+                    "y_pred": self.standardization.inverse_transform(outputs).reshape(-1).tolist()}
         out: dict[str, list] = {"subject": [], "stimulus": [], "rank": []}
         subject = self.subject[part][positions]
         for s in np.unique(subject):
@@ -85,8 +93,15 @@ class TaskTargets:
         if self.kind == "classification":
             return compute_metrics(names, pred=outputs, labels=self.y[part][positions],
                                    subject=self.subject[part][positions])
+        if self.kind == "regression":
+            return compute_metrics(names, pred=self.standardization.inverse_transform(outputs).reshape(-1, 1),
+                                   target=self.values(part, positions), subject=self.subject[part][positions])
         return compute_metrics(names, pred=outputs, target=self.y[part][positions],
                                **self.candidates(part, positions, space))
+
+    def values(self, part: str, positions: np.ndarray) -> np.ndarray:
+        """Regression targets of ``part``'s windows at ``positions`` in their own units, shape (n, 1)."""
+        return self.standardization.inverse_transform(self.y[part][positions])
 
     def score_per_subject(self, part: str, names: list[str], outputs: np.ndarray,
                           positions: np.ndarray) -> dict[str, dict[str, float]]:
@@ -114,6 +129,9 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, embeddi
         The reference image embedding of each stimulus: the ``teacher`` of distillation terms.
     """
     windows = {part: getattr(split, part) for part in PARTS}
+    excluded: dict[str, int] = {}
+    if task.target.kind == "regression":
+        windows, excluded = _with_values(task.target.column, metadata, windows, source)
     rows = {part: metadata.iloc[idx] for part, idx in windows.items()}
     stimulus = {part: rows[part]["stimulus"].astype(str).to_numpy() for part in PARTS}
     category = {part: rows[part]["category"].astype(str).to_numpy() if "category" in metadata.columns
@@ -130,6 +148,12 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, embeddi
         encoding = LabelEncoding().fit(rows["train"][column].astype(str).to_numpy())
         y = {part: encoding.transform(rows[part][column].astype(str).to_numpy()) for part in PARTS}
         return TaskTargets("classification", len(encoding.classes_), y=y, classes=list(encoding.classes_), **common)
+    if task.target.kind == "regression":
+        column = task.target.column
+        values = {part: pd.to_numeric(rows[part][column]).to_numpy(dtype=np.float64).reshape(-1, 1) for part in PARTS}
+        standardization = StandardizedTarget().fit(values["train"])
+        y = {part: standardization.transform(values[part]) for part in PARTS}
+        return TaskTargets("regression", 1, y=y, standardization=standardization, excluded=excluded, **common)
     if embedding_table is None:
         raise NeuroarenaError("this dataset has no stimulus embeddings for an embedding task", source,
                               "run an embedding task on a study that provides stimuli or stimulus features")
@@ -155,3 +179,20 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, embeddi
             extras[part]["teacher"] = reference.lookup(stimulus[part])
     return TaskTargets("embedding", embeddings.dim, y=y, embeddings=embeddings, extras=extras,
                        categories=categories, **common)
+
+
+def _with_values(column: str, metadata: pd.DataFrame, windows: dict[str, np.ndarray],
+                 source: str) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The windows of each part that have a finite value in ``column``, and how many windows and subjects
+    were left out for having none (a trial without a response, a subject without the trait)."""
+    if column not in metadata.columns:
+        raise NeuroarenaError(f"the task's target column '{column}' is not in the events", source,
+                              "choose an events column in the task's target.column")
+    values = pd.to_numeric(metadata[column], errors="coerce").to_numpy(dtype=np.float64)
+    known = np.isfinite(values)
+    every = np.concatenate(list(windows.values()))
+    subject = metadata["subject"].astype(str).to_numpy()
+    with_value = set(subject[every[known[every]]].tolist())
+    excluded = {"windows_without_target": int((~known[every]).sum()),
+                "subjects_without_target": len(set(subject[every].tolist()) - with_value)}
+    return {part: idx[known[idx]] for part, idx in windows.items()}, excluded

@@ -284,7 +284,7 @@ class Study(ABC):
         return None
 
     def oracle_outputs(self, windows: "pd.DataFrame", prepare: "PrepareConfig", stimuli: Sequence[str] | None = None,
-                       classes: Sequence[str] | None = None) -> np.ndarray | None:
+                       classes: Sequence[str] | None = None, target: str | None = None) -> np.ndarray | None:
         """What a decoder that knows how the data were generated outputs for ``windows``; None when unknown.
 
         A study that can give it (a simulation) lets every job score it through the task's own metrics,
@@ -301,11 +301,14 @@ class Study(ABC):
             Candidate stimulus ids (retrieval): one score per candidate.
         classes : sequence of str, optional
             Class names (classification): one score per class.
+        target : str, optional
+            The events column of a regression target: the oracle's prediction of it.
 
         Returns
         -------
         ndarray, shape (n, n_candidates), or None
-            Higher is more likely; columns in the order of ``stimuli`` or ``classes``.
+            Higher is more likely; columns in the order of ``stimuli`` or ``classes``. Regression: shape
+            (n, 1), the prediction in the target's units.
         """
         return None
 

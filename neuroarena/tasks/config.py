@@ -27,7 +27,9 @@ class TextAdaptationConfig(_Frozen):
 
 
 class TargetConfig(_Frozen):
-    """What the model predicts: a class label from an events column, or an embedding of each stimulus.
+    """What the model predicts: a class label or a value (regression) from an events column, or an embedding of
+    each stimulus. A regression target is standardized on the training windows; windows without a value are
+    left out (and counted in the record).
 
     For embedding targets, ``source`` says what is embedded (the stimulus' image or its caption) and
     ``embedder`` with what (a preset of :data:`neuroarena.targets.embedders.EMBEDDERS`, a local model
@@ -38,7 +40,7 @@ class TargetConfig(_Frozen):
     encoder train with the EEG model (caption targets only).
     """
 
-    kind: Literal["classification", "embedding"]
+    kind: Literal["classification", "embedding", "regression"]
     column: str = "category"
     source: Literal["image", "caption"] = "image"
     embedder: str = "dinov2"

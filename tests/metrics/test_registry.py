@@ -10,12 +10,17 @@ from neuroarena.metrics.registry import METRICS, compute_metrics
 def test_registry_entries():
     full_set = ["map", "map_class", "recall1", "recall1_class", "recall3", "recall3_class", "recall5",
                 "recall5_class", "top1", "top5"]
+    regression = ["nrmse", "nrmse_subject", "rmse", "pearson_r"]
     assert sorted(METRICS) == sorted(["accuracy", "balanced_accuracy", "f1_macro", "top1_batch", "top5_batch",
-                                      *full_set, *(f"{name}_pooled" for name in full_set)])
+                                      *full_set, *(f"{name}_pooled" for name in full_set), *regression])
     assert [name for name, info in METRICS.items() if info.per_subject] == [
         name for name in METRICS if name in full_set]
     assert METRICS["top5"].kind == "retrieval" and METRICS["f1_macro"].kind == "classification"
-    assert all(info.higher_is_better and info.perfect == 1.0 for info in METRICS.values())
+    assert all(info.higher_is_better and info.perfect == 1.0 for name, info in METRICS.items()
+               if name not in regression)
+    # errors: lower is better, 0 is perfect; NRMSE's mean predictor is its normalized zero
+    assert [(METRICS[n].higher_is_better, METRICS[n].perfect, METRICS[n].zero) for n in regression] == [
+        (False, 0.0, 1.0), (False, 0.0, 1.0), (False, 0.0, None), (True, 1.0, None)]
 
 
 def test_classification_metrics_from_logits():

@@ -31,7 +31,7 @@ def test_builtin_table_order_and_groups():
     assert expand_models(["all_handcrafted"]) == ["cov_ts_lr", "cov_ts_ridge"]
     assert expand_models(["all"]) == BUILTIN_NAMES
     assert get_model("chance").trainable is False
-    assert get_model("cov_ts_ridge").targets == frozenset({"embedding"})
+    assert get_model("cov_ts_ridge").targets == frozenset({"embedding", "regression"})
 
 
 def test_unknown_name_suggests_close_match():
@@ -45,7 +45,7 @@ def test_spec_validation():
     with pytest.raises(NeuroarenaError, match="unknown family 'deep'"):
         ModelSpec("x", "deep", "net", frozenset({"classification"}), "a.b:c", "x")
     with pytest.raises(NeuroarenaError, match="non-empty subset"):
-        ModelSpec("x", "classic", "net", frozenset({"regression"}), "a.b:c", "x")
+        ModelSpec("x", "classic", "net", frozenset({"ordinal"}), "a.b:c", "x")
     with pytest.raises(NeuroarenaError, match="'package.module:function'"):
         ModelSpec("x", "classic", "net", frozenset({"embedding"}), "a.b.c", "x")
 

@@ -21,7 +21,7 @@ def _build(chs_info, n_chans=16, n_times=100, n_subjects=3, **params):
 def test_registered_with_its_defaults_and_one_head_per_subject(biosemi16_chs):
     spec = get_model("multisubject_transformer")
     assert (spec.family, spec.kind, spec.targets) == ("task-specific", "net",
-                                                      frozenset({"classification", "embedding"}))
+                                                      frozenset({"classification", "embedding", "regression"}))
     assert expand_models(["all_task_specific"]) == ["multisubject_transformer"]
     net = _build(biosemi16_chs)
     assert isinstance(net, SubjectHeads) and net.uses_subject is True and len(net.heads) == 3

@@ -116,3 +116,24 @@ def test_image_reference_scores_the_windows_the_model_was_scored_on():
     assert image_reference(task, targets, images, True, np.arange(3))["metrics"]["recall1"] == 0.5
     # a debug run that scored only the two windows of a scores the reference on those two
     assert image_reference(task, targets, images, True, np.array([0, 2]))["metrics"]["recall1"] == 1.0
+
+
+def test_regression_targets_are_standardized_on_train_and_scored_in_their_units():
+    from neuroarena.tasks.config import TargetConfig
+
+    metadata = _metadata().assign(rt=[0.5, 0.7, 0.9, np.nan, 1.1, 0.6, "n/a", 0.8, 1.0])
+    task = load_task("category").model_copy(update={
+        "target": TargetConfig(kind="regression", column="rt"), "metrics": ("nrmse", "rmse")})
+    targets = make_targets(task, metadata, SPLIT, None, "store")
+    assert targets.kind == "regression" and targets.n_outputs == 1
+    # windows without a value (a trial without a response, "n/a") are left out and counted
+    assert targets.windows["train"].tolist() == [0, 1, 2, 4] and targets.windows["test"].tolist() == [5, 8]
+    assert targets.excluded == {"windows_without_target": 2, "subjects_without_target": 0}
+    train = np.array([0.5, 0.7, 0.9, 1.1])
+    np.testing.assert_allclose(targets.y["train"][:, 0], (train - train.mean()) / train.std(), rtol=1e-6)
+    # outputs are standardized; scores are in seconds: predicting the train mean (output 0)
+    scores = targets.score("test", ["nrmse", "rmse"], np.zeros((2, 1)), np.arange(2))
+    assert scores["rmse"] == pytest.approx(np.sqrt(((0.6 - 0.8) ** 2 + (1.0 - 0.8) ** 2) / 2))
+    assert scores["nrmse"] == pytest.approx(scores["rmse"] / 0.2)
+    items = targets.items("test", np.zeros((2, 1)), np.arange(2))
+    assert items == {"subject": ["1", "1"], "y_true": pytest.approx([0.6, 1.0]), "y_pred": pytest.approx([0.8, 0.8])}

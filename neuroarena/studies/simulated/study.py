@@ -100,13 +100,16 @@ class Simulated(Study):
         return {"image": "features", "caption": "minilm"}.get(source)
 
     def oracle_outputs(self, windows: "pd.DataFrame", prepare: "PrepareConfig", stimuli: Sequence[str] | None = None,
-                       classes: Sequence[str] | None = None) -> np.ndarray:
-        """Scores of the decoder that knows the forward model (:func:`.oracle.oracle_outputs`), shape
-        (n_windows, n_candidates); kept in ``<root>/oracle/`` by the request and the stamps of the files it reads."""
+                       classes: Sequence[str] | None = None, target: str | None = None) -> np.ndarray | None:
+        """Scores of the Bayes decoder that knows how the data were generated (:func:`.oracle.oracle_outputs`), shape
+        (n_windows, n_candidates); kept in ``<root>/oracle/`` by the request and the stamps of the files it reads.
+        None for a regression ``target``: the visual experiment has none."""
         from neuroarena.fileio import atomic_path
-        from neuroarena.studies.simulated.oracle import oracle_outputs
+        from neuroarena.studies.simulated.oracle import ORACLE_VERSION, oracle_outputs
 
-        request = {"files": [list(stamp) for stamp in self.snapshot().files],
+        if target is not None:
+            return None
+        request = {"oracle": ORACLE_VERSION, "files": [list(stamp) for stamp in self.snapshot().files],
                    "windows": windows[["recording", "onset"]].astype(str).to_numpy().tolist(),
                    "prepare": prepare.model_dump(mode="json", include={"l_freq", "h_freq", "sfreq", "window_start",
                                                                        "window_duration"}),
