@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
                      "minilm, efficientnet-lite0), a local model folder, or `features` (recorded)")
     eeg.add_argument("--text-adaptation", choices=["frozen", "last_layers", "adapters", "lora"],
                      help="how the caption encoder trains with the EEG model on caption tasks (recorded)")
+    eeg.add_argument("--target", metavar="COLUMN",
+                     help="the target of regression tasks, e.g. p_factor, attention or internalizing for "
+                     "externalizing (recorded as task externalizing-<COLUMN>)")
     eeg.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
                      help="foundation models start from their pretrained weights (default) or from scratch")
     runs = eeg.add_argument_group("where jobs run")
@@ -136,6 +139,31 @@ def _print_leaderboard(table, title: str) -> None:
                     fmt(r["normalized"]), fmt(r["ceiling"]), fmt(r["ceiling_normalized"]), f"{r['rank']:g}")
     console = Console()
     Console(width=max(console.width, 150)).print(out)
+    _print_challenge(table)
+
+
+def _print_challenge(table) -> None:
+    """The EEG Foundation Challenge 2025 table (C1, C2, overall) and the published reference rows, when a
+    model ran both challenges."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from neuroarena.challenges.eeg2025 import PUBLISHED, overall_table
+
+    overall = overall_table(table) if len(table) else None
+    if overall is None or overall.empty:
+        return
+    out = Table(title="EEG Foundation Challenge 2025 (NRMSE, lower is better; overall = 0.3 C1 + 0.7 C2)")
+    for col in ("dataset", "model", "C1 (rt)", "C2 (externalizing)", "overall"):
+        out.add_column(col, justify="left" if col in ("dataset", "model") else "right")
+    for _, r in overall.iterrows():
+        out.add_row(r["dataset"], r["model"], f"{r['challenge_1']:.5f}", f"{r['challenge_2']:.5f}",
+                    f"{r['overall']:.5f}")
+    out.add_section()
+    for label, c1, c2, total in PUBLISHED:  # reference values: never ranked with the measured rows
+        out.add_row("published", label, *("-" if v is None else f"{v:.5f}" for v in (c1, c2, total)),
+                    style="dim")
+    Console().print(out)
 
 
 def _eeg(args: argparse.Namespace) -> None:
@@ -161,7 +189,7 @@ def _eeg(args: argparse.Namespace) -> None:
                     if v is not None}
     frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,
                     recipe_overrides=overrides, model_params=model_params, retry=args.retry,
-                    embedder=args.embedder, text_adaptation=args.text_adaptation,
+                    embedder=args.embedder, text_adaptation=args.text_adaptation, target=args.target,
                     progress=console.print, live=console.is_terminal, **data, **_executor_options(args), **kwargs)
     from neuroarena.report.leaderboard import leaderboard
 

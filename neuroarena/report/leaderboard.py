@@ -138,6 +138,7 @@ def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple
     paths : dict
         ``markdown``, ``csv`` and ``html`` -> the written file.
     """
+    from neuroarena.challenges.eeg2025 import overall_markdown, overall_table
     from neuroarena.report.comparisons import markdown_sections, model_summary, paired_tests, rank_agreement
     from neuroarena.report.html import to_html
     from neuroarena.report.plots import all_plots
@@ -147,7 +148,8 @@ def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple
     summary, tests, agreement = model_summary(table), paired_tests(records, table), rank_agreement(table)
     paths = {"markdown": out_dir / "leaderboard.md", "csv": out_dir / "leaderboard.csv",
              "html": out_dir / "leaderboard.html"}
-    write_text_atomic(paths["markdown"], to_markdown(table) + markdown_sections(summary, tests, agreement))
+    challenge = overall_markdown(overall_table(table)) if len(table) else ""
+    write_text_atomic(paths["markdown"], to_markdown(table) + markdown_sections(summary, tests, agreement) + challenge)
     write_text_atomic(paths["csv"], table.to_csv(index=False))
     write_text_atomic(paths["html"], to_html(table, summary, tests, agreement, all_plots(table) if len(table) else {}))
     return table, paths

@@ -22,13 +22,14 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                 notes: Callable[[str], None] = lambda message: None,
                 embedder: str | None = None, text_adaptation: str | None = None,
                 dataset_params: dict[str, Any] | None = None,
-                split: SplitConfig | dict | None = None) -> list[JobSpec]:
+                split: SplitConfig | dict | None = None, target: str | None = None) -> list[JobSpec]:
     """Every (task, dataset, model, seed) job of a request, the reference model included.
 
     A model that cannot predict a task's target kind is skipped on that task with a note; a model named
     explicitly that fits none of the requested tasks is an error. ``embedder`` and ``text_adaptation``
     apply to the tasks with embedding (caption) targets; ``dataset_params`` are set on the dataset of
-    every task (its own default when ``dataset`` is None); ``split`` replaces every task's split.
+    every task (its own default when ``dataset`` is None); ``split`` replaces every task's split; ``target``
+    the target column of every regression task (none of the tasks regression: an error).
     """
     from neuroarena.models.registry import expand_models, get_model
     from neuroarena.tasks.config import load_task
@@ -43,6 +44,9 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
     if REFERENCE_MODEL not in names:
         names.append(REFERENCE_MODEL)
     kinds = {config.target.kind for config in configs.values()}
+    if target is not None and "regression" not in kinds:
+        raise NeuroarenaError(f"--target {target} applies to regression tasks, and none of {list(configs)} is one",
+                              fix="leave --target out, or add a regression task (rt, externalizing)")
     for name in models:
         if name in names and not kinds & get_model(name).targets:
             raise NeuroarenaError(f"model '{name}' cannot predict {' or '.join(sorted(kinds))} targets",
@@ -65,7 +69,8 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                                     model_params=_params_for(name, model_params),
                                     embedder=embedder if is_embedding else None,
                                     text_adaptation=text_adaptation if is_caption else None,
-                                    split=split, home=None if home is None else str(home)))
+                                    split=split, target=target if task.target.kind == "regression" else None,
+                                    home=None if home is None else str(home)))
     return jobs
 
 
@@ -116,7 +121,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
         retry: bool = False, progress: Callable[[str], None] | None = None, executor: str = "inprocess",
         workers: int = 2, slurm: Any = None, live: bool = False, embedder: str | None = None,
         text_adaptation: str | None = None, dataset_params: dict[str, Any] | None = None,
-        split: SplitConfig | dict | None = None):
+        split: SplitConfig | dict | None = None, target: str | None = None):
     """Run the benchmark grid and return the records as a DataFrame (one row per job, with its test items).
 
     Parameters
@@ -162,6 +167,9 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
         "layout": "course", ...}``; they enter the store and record hashes.
     split : SplitConfig or dict, optional
         Replaces every task's split, e.g. ``{"name": "cross_subject", "params": {"test_fraction": 0.25}}``.
+    target : str, optional
+        The target column of every regression task, e.g. ``"p_factor"`` for ``externalizing``; the task is
+        then recorded as ``externalizing-p_factor``.
     """
     from neuroarena.results.records import ResultStore
     from neuroarena.report.leaderboard import records_with_items
@@ -174,7 +182,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     tasks = [task] if isinstance(task, str) else list(task)
     jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say,
                        embedder=embedder, text_adaptation=text_adaptation, dataset_params=dataset_params,
-                       split=split)
+                       split=split, target=target)
     check_home(root)
     clean_home_orphans(root)  # what killed runs of this host left half-written
     from neuroarena.hashing import stable_hash

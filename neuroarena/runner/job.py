@@ -19,6 +19,7 @@ from neuroarena.results.records import JobKey, ResultRecord
 from neuroarena.runner.memory import PeakMemory
 from neuroarena.runner.analyses import image_reference, test_analyses
 from neuroarena.runner.ceiling import dummy_score, oracle_ceiling, reference_scores
+from neuroarena.runner.checkpoints import keep_checkpoint
 from neuroarena.runner.stimulus_spaces import job_spaces
 from neuroarena.runner.targets import TaskTargets, make_targets
 from neuroarena.targets.embeddings import StimulusEmbeddings
@@ -35,9 +36,11 @@ class JobSpec:
 
     ``dataset`` is the study and its parameters (``--dataset``, ``--subjects``, ...); ``model_params`` go
     to the model's builder (e.g. an adaptation preset); ``embedder`` replaces the embedder of the task's
-    targets (``--embedder``), ``text_adaptation`` how its caption encoder trains (``--text-adaptation``)
-    and ``split`` the task's split (``--split``); ``home`` is the root folder, carried explicitly so a
-    job on another machine writes where its controller reads.
+    targets (``--embedder``), ``text_adaptation`` how its caption encoder trains (``--text-adaptation``),
+    ``split`` the task's split (``--split``) and ``target`` the events column of a regression task's target
+    (``--target``; the task is then named ``<task>-<column>``, so its records never mix with the default's);
+    ``home`` is the root folder, carried explicitly so a job on another machine writes where its controller
+    reads.
     """
 
     task: str
@@ -50,6 +53,7 @@ class JobSpec:
     embedder: str | None = None
     text_adaptation: str | None = None
     split: SplitConfig | None = None
+    target: str | None = None
     home: str | None = None
 
     def __post_init__(self) -> None:
@@ -59,15 +63,20 @@ class JobSpec:
             object.__setattr__(self, "dataset", dataset_spec(self.dataset))
 
     def task_config(self) -> TaskConfig:
-        """The task, with ``text_adaptation`` and ``split`` applied."""
+        """The task, with ``text_adaptation``, ``split`` and ``target`` applied."""
         task = load_task(self.task)
-        if self.text_adaptation is None and self.split is None:
+        if self.text_adaptation is None and self.split is None and self.target in (None, task.target.column):
             return task
         data = task.model_dump()
         if self.text_adaptation is not None:
             data["target"]["text_adaptation"] = {"method": self.text_adaptation}
         if self.split is not None:
             data["split"] = self.split.model_dump()
+        if self.target not in (None, task.target.column):
+            if task.target.kind != "regression":
+                raise NeuroarenaError(f"--target {self.target} applies to regression tasks, not {task.name}",
+                                      fix="leave --target out, or run a regression task (rt, externalizing)")
+            data["target"]["column"], data["name"] = self.target, f"{task.name}-{self.target}"
         try:
             return TaskConfig.model_validate(data)
         except ValidationError as err:
@@ -221,7 +230,7 @@ def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, t
             training |= {"epochs": 0, "note": "untrained: evaluated at its seeded initialisation"}
         out = {part: predict_net(module, parts[part], recipe, workdir) for part in ("val", "test")}
     refresh_candidates()
-    return {"outputs": out, "training": training}
+    return {"outputs": out, "training": training, "net": module.net if model_spec.trainable else None}
 
 
 def run_job(spec: JobSpec) -> ResultRecord:
@@ -289,6 +298,11 @@ def run_job(spec: JobSpec) -> ResultRecord:
                                          dummy_score(task, targets, test_pos, limit), ceiling)
             if encoder is not None and model_spec.trainable:  # the text encoder trains with the net
                 n_trainable += int(encoder.tower.n_trainable())
+            if result.get("net") is not None:
+                result["training"]["checkpoint"] = keep_checkpoint(
+                    key, result["net"], model=spec.model, model_params={**_data_params(model_spec, targets),
+                                                                        **spec.model_params},
+                    store=store, targets=targets)
             details = dict(
                 primary_metric=task.primary_metric, ceiling=ceiling, reference=reference,
                 model_family=model_spec.family, n_params=n_params,

@@ -1,4 +1,4 @@
-"""The standard splitters: predefined, leave-concept-out, cross-subject, within-subject, by session."""
+"""The standard splitters: predefined, leave-concept-out, cross-subject, within-subject, by session, by release."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Optional
@@ -170,6 +170,47 @@ class CrossSubject(Splitter):
         return _split_groups(keys, np.asarray(self.test_subjects), rest[:n_val], metadata)
 
 
+class ByRelease(Splitter):
+    """Whole releases to test, whole subjects of the other releases to val: the EEG Foundation Challenge's split.
+
+    The challenge trains on HBN releases R1-R4 and R6-R11 and tests on R5; val holds out subjects of the
+    training releases. Releases share no subject, and the audit checks it (``subject`` is forbidden to
+    appear in two parts).
+
+    Parameters
+    ----------
+    test_releases : list of str
+        Releases (the ``release`` column) that form the test set.
+    val_fraction : float
+        Fraction of the training releases' subjects moved to val (at least one).
+    seed : int
+    """
+
+    forbidden = ("subject",)
+    test_releases: list[str] = Field(default_factory=lambda: ["R5"], min_length=1)
+    val_fraction: float = Field(0.1, gt=0, lt=1)
+    seed: int = 0
+
+    def split(self, metadata: "pd.DataFrame") -> Split:
+        require_columns(metadata, ("window", "subject", "release"), "ByRelease")
+        releases = _keys(metadata, "release", "ByRelease")
+        unknown = sorted(set(self.test_releases) - set(releases.tolist()))
+        if unknown:
+            raise NeuroarenaError(f"ByRelease test releases {unknown} are not in the data",
+                                  fix=f"choose among {sorted(set(releases.tolist()))} (--split-param test_releases=...)")
+        in_test = _isin(releases, np.asarray(self.test_releases))
+        subjects = _keys(metadata, "subject", "ByRelease")
+        train_subjects = np.unique(subjects[~in_test])
+        n_val = max(1, round(self.val_fraction * len(train_subjects)))
+        if n_val >= len(train_subjects):
+            raise NeuroarenaError(f"ByRelease cannot carve val out of {len(train_subjects)} training subjects",
+                                  fix="add training releases or lower val_fraction")
+        val = np.random.default_rng(self.seed).permutation(train_subjects)[:n_val]
+        in_val = _isin(subjects, val) & ~in_test
+        return Split(train=windows_where(metadata, ~in_test & ~in_val), val=windows_where(metadata, in_val),
+                     test=windows_where(metadata, in_test))
+
+
 def _allocate(counts: np.ndarray, total: int, rng: np.random.Generator) -> np.ndarray:
     """Share ``total`` among strata in proportion to ``counts``: floors, then the largest remainders."""
     exact = counts * total / counts.sum()
@@ -229,6 +270,7 @@ SPLITTERS: dict[str, type[Splitter]] = {
     "cross_subject": CrossSubject,
     "within_subject": WithinSubject,
     "by_session": BySession,
+    "by_release": ByRelease,
 }
 
 

@@ -160,3 +160,26 @@ def test_within_subject_needs_three_windows_per_subject(metadata):
     few = metadata[(metadata["subject"] != "03") | (metadata["window"] < 62)]
     with pytest.raises(NeuroarenaError, match=r"WithinSubject \(subject '03'\) cannot split 2 windows"):
         WithinSubject().split(few)
+
+
+def test_by_release_tests_a_whole_release_and_validates_on_training_subjects():
+    import pandas as pd
+
+    from neuroarena.splits.splitters import ByRelease
+
+    # 3 releases x 4 subjects x 5 windows; subjects are release-specific, as in HBN
+    rows = [(f"R{r}", f"NDAR{r}{s}") for r in (1, 2, 5) for s in range(4) for _ in range(5)]
+    metadata = pd.DataFrame(rows, columns=["release", "subject"]).assign(window=np.arange(len(rows)))
+    split = assert_clean(metadata, ByRelease(val_fraction=0.25))
+    assert values(metadata, split.test, "release") == {"R5"}
+    assert len(values(metadata, split.val, "subject")) == 2 and values(metadata, split.val, "release") <= {"R1", "R2"}
+    assert split.sizes() == {"train": 30, "val": 10, "test": 20}
+    assert values(metadata, make_splitter("by_release", test_releases=["R2"]).split(metadata).test,
+                  "release") == {"R2"}
+    with pytest.raises(NeuroarenaError, match=r"test releases \['R9'\] are not in the data"):
+        ByRelease(test_releases=["R9"]).split(metadata)
+    # a subject in two releases is caught by the audit
+    metadata.loc[metadata.index[-1], "subject"] = "NDAR10"
+    split = ByRelease(val_fraction=0.25, seed=3).split(metadata)
+    with pytest.raises(NeuroarenaError, match="subject"):
+        audit_split(metadata, split, ByRelease.forbidden).check("test")
