@@ -91,6 +91,27 @@ def to_html(table: pd.DataFrame, summary: pd.DataFrame, tests: pd.DataFrame, agr
         _table([("a", "text"), ("b", "text"), ("models", ""), ("tau", ""), ("p-value", "")], agreement_rows,
                "agreement"),
     ]
+    sections += _challenge_sections(table)
     body = "\n".join(sections)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
+
+
+def _challenge_sections(table: pd.DataFrame) -> list[str]:
+    """The EEG Foundation Challenge 2025 table and the published reference rows, when a model ran both."""
+    from neuroarena.challenges.eeg2025 import PUBLISHED, overall_table
+
+    overall = overall_table(table) if len(table) else pd.DataFrame()
+    if overall.empty:
+        return []
+    header = [("dataset", "text"), ("model", "text"), ("recipe", "text"), ("C1 (rt)", ""),
+              ("C2 (externalizing)", ""), ("overall", "")]
+    measured = [([r["dataset"], r["model"], r["recipe_overrides"] or "-", f"{r['challenge_1']:.5f}",
+                  f"{r['challenge_2']:.5f}", f"{r['overall']:.5f}"], "") for _, r in overall.iterrows()]
+    published = [(["published", label, "-", *("-" if v is None else f"{v:.5f}" for v in (c1, c2, total))], "")
+                 for label, c1, c2, total in PUBLISHED]
+    return ["<h2>EEG Foundation Challenge 2025 (NRMSE, lower is better; overall = 0.3 C1 + 0.7 C2)</h2>",
+            _table(header, measured, "eeg2025"),
+            '<p class="note">Published reference values (final 2025 leaderboard, on the HBN test release; '
+            "not measured here, never ranked with the rows above):</p>",
+            _table(header, published, "eeg2025-published")]

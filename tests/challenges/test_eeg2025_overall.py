@@ -31,3 +31,17 @@ def test_overall_weights_the_two_challenges_and_keeps_the_published_rows_apart()
     assert "eegnex" in measured and "0.96381" not in measured
     assert "0.96381" in published and "0.88668" in published and "0.97843" in published
     assert overall_markdown(overall.iloc[:0]) == ""
+
+
+def test_the_html_page_shows_the_challenge_and_the_published_rows_apart():
+    from neuroarena.report.comparisons import model_summary, paired_tests, rank_agreement
+    from neuroarena.report.html import to_html
+    from neuroarena.report.leaderboard import records_with_items
+
+    records = records_with_items([_record("rt", "eegnex", 33, 0.8), _record("externalizing", "eegnex", 33, 0.99),
+                                  _record("rt", "dummy", 33, 1.0), _record("externalizing", "dummy", 33, 1.0)])
+    table = leaderboard(records)
+    page = to_html(table, model_summary(table), paired_tests(records, table), rank_agreement(table), {})
+    measured = page[page.index('id="eeg2025"'):page.index('id="eeg2025-published"')]
+    assert "eegnex" in measured and f"{0.3 * 0.8 + 0.7 * 0.99:.5f}" in measured and "0.96381" not in measured
+    assert "0.96381" in page[page.index('id="eeg2025-published"'):]
