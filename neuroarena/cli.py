@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     eeg.add_argument("--target", metavar="COLUMN",
                      help="the target of regression tasks, e.g. p_factor, attention or internalizing for "
                      "externalizing (recorded as task externalizing-<COLUMN>)")
+    eeg.add_argument("--init", metavar="CHECKPOINT",
+                     help="start the nets from a pretrained checkpoint (`neuroarena pretrain movies`; recorded)")
     eeg.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
                      help="foundation models start from their pretrained weights (default) or from scratch")
     runs = eeg.add_argument_group("where jobs run")
@@ -79,6 +81,27 @@ def _parser() -> argparse.ArgumentParser:
     from neuroarena.challenges.commands import add_score_parser
 
     add_score_parser(sub)
+
+    pretrain = sub.add_parser("pretrain", help="pretrain an encoder across subjects",
+                              description="Pretrain an encoder across subjects; writes a checkpoint for --init.")
+    kinds = pretrain.add_subparsers(dest="pretraining", required=True, metavar="KIND")
+    movies = kinds.add_parser("movies", help="contrastive: two subjects' EEG at the same movie time agree",
+                              description="Cross-subject contrastive pretraining on the movies every subject "
+                                          "watched (InfoNCE, learnable temperature); the test releases never enter.")
+    movies.add_argument("--dataset", default="simulated-hbn", help="hbn or simulated-hbn (default)")
+    movies.add_argument("--dataset-param", nargs="+", metavar="KEY=VALUE", dest="dataset_param",
+                        help="parameters of the study, the value read as YAML (e.g. releases=[R1,R2] mini=true)")
+    movies.add_argument("-m", "--model", required=True, help="the encoder: any net of the zoo, e.g. eegnex")
+    movies.add_argument("--seed", type=int, default=0)
+    movies.add_argument("--emb-dim", type=int, default=128, dest="emb_dim", help="embedding width (default 128)")
+    movies.add_argument("--test-releases", nargs="+", default=["R5"], dest="test_releases", metavar="RELEASE",
+                        help="releases left out of pretraining (default: R5, the challenge's test release)")
+    movies.add_argument("--val-fraction", type=float, default=0.2, dest="val_fraction",
+                        help="share of the subjects that validates (default 0.2)")
+    movies.add_argument("--max-epochs", type=int, help="override the recipe's epoch limit")
+    movies.add_argument("--batch-size", type=int, help="override the recipe's batch size (even)")
+    movies.add_argument("--lr", type=float, help="override the recipe's learning rate")
+    movies.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
 
     doctor = sub.add_parser("doctor", help="check what a run needs: torch and torchaudio, GPU, chromium, home, disk",
                             description="Check the installation and the machine; one line per check, a fix for "
@@ -190,6 +213,7 @@ def _eeg(args: argparse.Namespace) -> None:
     frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,
                     recipe_overrides=overrides, model_params=model_params, retry=args.retry,
                     embedder=args.embedder, text_adaptation=args.text_adaptation, target=args.target,
+                    init=args.init,
                     progress=console.print, live=console.is_terminal, **data, **_executor_options(args), **kwargs)
     from neuroarena.report.leaderboard import leaderboard
 
@@ -253,6 +277,23 @@ def _report(args: argparse.Namespace) -> None:
     Console(stderr=True).print("written: " + ", ".join(str(p) for p in paths.values()))
 
 
+def _pretrain(args: argparse.Namespace) -> None:
+    from rich.console import Console
+
+    from neuroarena.runner.pretrain import PretrainSpec, pretrain_movies
+    from neuroarena.studies.spec import dataset_spec, parse_params
+
+    params = parse_params(args.dataset_param)
+    spec = PretrainSpec(dataset=dataset_spec(args.dataset, params), model=args.model, seed=args.seed,
+                        emb_dim=args.emb_dim, test_releases=tuple(args.test_releases), val_fraction=args.val_fraction,
+                        recipe_overrides=_recipe_overrides(args))
+    summary = pretrain_movies(spec)
+    Console().print(f"pretrained {args.model} on {len(summary['subjects'])} subjects of {summary['dataset']} "
+                    f"({summary['epochs']} epochs): cross-subject top-1 {summary['best_val_top1']:.3f} on "
+                    f"{len(summary['val_subjects'])} validation subjects (chance {summary['chance']:.3f})")
+    Console().print(f"checkpoint: {summary['path']}")
+
+
 def _doctor() -> None:
     from neuroarena.doctor import run_checks
     from neuroarena.home import neuroarena_home
@@ -278,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         from neuroarena.challenges.commands import run_score
 
         {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args),
-         "doctor": _doctor,
+         "doctor": _doctor, "pretrain": lambda: _pretrain(args),
          "score": lambda: run_score(args)}[args.command]()
     except NeuroarenaError as err:
         print(f"error: {err}", file=sys.stderr)

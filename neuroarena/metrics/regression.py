@@ -31,12 +31,12 @@ def rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
 
 def nrmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """RMSE divided by the population standard deviation of ``y_true`` (shape (n,) or (n, 1))."""
+    """RMSE divided by the population standard deviation of ``y_true`` (shape (n,) or (n, 1)); NaN when every
+    target is equal (one subject's trait, say: the score is undefined there, and reads ``null`` in a record)."""
     y_true, y_pred = _pair(y_true, y_pred)
     spread = float(np.std(y_true))
     if spread == 0.0:
-        raise NeuroarenaError("NRMSE is undefined when every target is equal (std 0)",
-                              fix="score a test set whose targets vary")
+        return float("nan")
     return float(np.sqrt(np.mean((y_pred - y_true) ** 2)) / spread)
 
 

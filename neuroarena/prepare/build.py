@@ -20,7 +20,7 @@ from neuroarena.prepare.store import (
     FORMAT_VERSION, MANIFEST_NAME, RECORDING_COLUMNS, SIDECAR_FIELDS, WindowStore, column_kinds, file_sha256,
     write_metadata_tsv,
 )
-from neuroarena.prepare.windows import epoch_windows, extract_windows
+from neuroarena.prepare.windows import NoWindows, epoch_windows, extract_windows
 from neuroarena.studies.base import Recording, Study, UnreadableRecording, reader_error
 
 
@@ -66,7 +66,8 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
     mtime) and the recordings the study skipped. A recording that cannot be read (its reader
     raises) stops the build with one line naming its file, or, when the study was built with
     ``skip_unreadable``, is skipped (:meth:`~neuroarena.studies.base.Study.skip`) and counted in
-    the manifest.
+    the manifest. A recording without any event of the task's kind (another task's run) is skipped
+    and counted the same way; when every recording is, the build stops.
 
     Parameters
     ----------
@@ -109,6 +110,9 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
         if sidecar is None:
             try:
                 sidecar = _build_shard(root, recording, config, reference, study.line_freq)
+            except NoWindows:  # nothing of the task's kind in it (another task's run): it adds no window
+                study.skip(recording.id, f"no event of kind {config.event_kind!r}")
+                continue
             except UnreadableRecording as error:
                 if not skip:
                     raise
@@ -118,8 +122,10 @@ def build_store(study: Study, config: PrepareConfig, cache_root: str | Path,
         reference = reference or (recording, sidecar)
         shards.append(_manifest_entry(recording, sidecar))
     if reference is None:
-        raise NeuroarenaError(f"every one of the {len(recordings)} recordings of {study.name} was skipped as "
-                              "unreadable", path=study.root, fix="see the warnings: repair or restore the files")
+        reasons = sorted({entry["reason"].split(" -> ")[0] for entry in study.skipped})[:2]
+        raise NeuroarenaError(f"every one of the {len(recordings)} recordings of {study.name} was skipped "
+                              f"({'; '.join(reasons)})", path=study.root,
+                              fix="check event_kind in the prepare config, or repair or restore the files")
     first = reference[1]
     manifest = {
         "format_version": FORMAT_VERSION,

@@ -11,6 +11,10 @@ from neuroarena.errors import NeuroarenaError
 from neuroarena.prepare.config import PrepareConfig
 
 
+class NoWindows(NeuroarenaError):
+    """A recording holds no event of the kind a task windows (a resting-state run in a trial task, say)."""
+
+
 def extract_windows(raw: mne.io.BaseRaw, events: pd.DataFrame, config: PrepareConfig,
                     path: str | Path) -> tuple[np.ndarray, pd.DataFrame]:
     """Cut one window per event of kind ``config.event_kind``.
@@ -49,8 +53,8 @@ def extract_windows(raw: mne.io.BaseRaw, events: pd.DataFrame, config: PrepareCo
                               fix="give the events table onset and kind columns")
     selected = events[events["kind"] == config.event_kind].reset_index(drop=True)
     if selected.empty:
-        raise NeuroarenaError(f"no event of kind {config.event_kind!r}", path=path,
-                              fix="check event_kind in the prepare config")
+        raise NoWindows(f"no event of kind {config.event_kind!r}", path=path,
+                        fix="check event_kind in the prepare config")
     onsets = selected["onset"].to_numpy(dtype=float)
     starts = _window_starts(onsets, raw.n_times, config, path)
     data = raw.get_data()

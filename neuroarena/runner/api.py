@@ -22,14 +22,16 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                 notes: Callable[[str], None] = lambda message: None,
                 embedder: str | None = None, text_adaptation: str | None = None,
                 dataset_params: dict[str, Any] | None = None,
-                split: SplitConfig | dict | None = None, target: str | None = None) -> list[JobSpec]:
+                split: SplitConfig | dict | None = None, target: str | None = None,
+                init: str | Path | None = None) -> list[JobSpec]:
     """Every (task, dataset, model, seed) job of a request, the reference model included.
 
     A model that cannot predict a task's target kind is skipped on that task with a note; a model named
     explicitly that fits none of the requested tasks is an error. ``embedder`` and ``text_adaptation``
     apply to the tasks with embedding (caption) targets; ``dataset_params`` are set on the dataset of
     every task (its own default when ``dataset`` is None); ``split`` replaces every task's split; ``target``
-    the target column of every regression task (none of the tasks regression: an error).
+    the target column of every regression task (none of the tasks regression: an error); ``init`` a
+    pretrained checkpoint every trainable net of the request starts from.
     """
     from neuroarena.models.registry import expand_models, get_model
     from neuroarena.tasks.config import load_task
@@ -70,6 +72,8 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                                     embedder=embedder if is_embedding else None,
                                     text_adaptation=text_adaptation if is_caption else None,
                                     split=split, target=target if task.target.kind == "regression" else None,
+                                    init=None if init is None or not get_model(name).trainable
+                                    or get_model(name).kind != "net" else str(Path(init).resolve()),
                                     home=None if home is None else str(home)))
     return jobs
 
@@ -121,7 +125,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
         retry: bool = False, progress: Callable[[str], None] | None = None, executor: str = "inprocess",
         workers: int = 2, slurm: Any = None, live: bool = False, embedder: str | None = None,
         text_adaptation: str | None = None, dataset_params: dict[str, Any] | None = None,
-        split: SplitConfig | dict | None = None, target: str | None = None):
+        split: SplitConfig | dict | None = None, target: str | None = None, init: str | Path | None = None):
     """Run the benchmark grid and return the records as a DataFrame (one row per job, with its test items).
 
     Parameters
@@ -170,6 +174,9 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     target : str, optional
         The target column of every regression task, e.g. ``"p_factor"`` for ``externalizing``; the task is
         then recorded as ``externalizing-p_factor``.
+    init : path, optional
+        A pretrained checkpoint (``neuroarena pretrain movies``) the trainable nets start from; the record
+        says where its weights came from.
     """
     from neuroarena.results.records import ResultStore
     from neuroarena.report.leaderboard import records_with_items
@@ -182,7 +189,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     tasks = [task] if isinstance(task, str) else list(task)
     jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say,
                        embedder=embedder, text_adaptation=text_adaptation, dataset_params=dataset_params,
-                       split=split, target=target)
+                       split=split, target=target, init=init)
     check_home(root)
     clean_home_orphans(root)  # what killed runs of this host left half-written
     from neuroarena.hashing import stable_hash

@@ -38,7 +38,8 @@ class JobSpec:
     to the model's builder (e.g. an adaptation preset); ``embedder`` replaces the embedder of the task's
     targets (``--embedder``), ``text_adaptation`` how its caption encoder trains (``--text-adaptation``),
     ``split`` the task's split (``--split``) and ``target`` the events column of a regression task's target
-    (``--target``; the task is then named ``<task>-<column>``, so its records never mix with the default's);
+    (``--target``; the task is then named ``<task>-<column>``, so its records never mix with the default's),
+    ``init`` a pretrained checkpoint the net starts from (``--init``; its content enters the job's hash);
     ``home`` is the root folder, carried explicitly so a job on another machine writes where its controller
     reads.
     """
@@ -54,6 +55,7 @@ class JobSpec:
     text_adaptation: str | None = None
     split: SplitConfig | None = None
     target: str | None = None
+    init: str | None = None
     home: str | None = None
 
     def __post_init__(self) -> None:
@@ -116,6 +118,10 @@ class JobSpec:
             "model": self.model,
             "model_params": self.model_params,
         }
+        if self.init is not None:
+            from neuroarena.prepare.store import file_sha256
+
+            config["init"] = file_sha256(self.init)
         return JobKey(task.name, self.dataset.label, self.model, self.seed, stable_hash(config))
 
 
@@ -276,8 +282,17 @@ def run_job(spec: JobSpec) -> ResultRecord:
                                 n_times=store.n_times, sfreq=store.sfreq, chs_info=store.chs_info,
                                 target_kind=targets.kind,
                                 params={**_data_params(model_spec, targets), **spec.model_params})
+            init = None
+            if spec.init is not None:
+                from neuroarena.runner.checkpoints import load_checkpoint
+                from neuroarena.runner.pretrain import initialise_from
+
+                init = {"path": spec.init, **initialise_from(model, load_checkpoint(spec.init), spec.model,
+                                                             store.n_chans, store.n_times, store.sfreq)}
             n_params, n_trainable = count_parameters(model)
             result = _train_and_predict(spec, task, recipe, store, targets, model_spec, model, encoder)
+            if init is not None:
+                result["training"]["init"] = init
             val_pos, val_out = result["outputs"]["val"]
             test_pos, test_out = result["outputs"]["test"]
             status, error = "ok", ""

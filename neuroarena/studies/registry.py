@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 _SIMULATED = "neuroarena.studies.simulated.study:Simulated"
 _MULTISESSION = "neuroarena.studies.multisession:Wang2025Multisession"
+_HBN = "neuroarena.studies.hbn:Hbn2025Challenge"
+_SIMULATED_HBN = "neuroarena.studies.simulated_hbn.study:SimulatedHbn"
 
 #: ``--dataset`` name -> (``module:Class``, constructor parameters, one-line description).
 STUDIES: dict[str, tuple[str, dict, str]] = {
@@ -61,6 +63,20 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
     ),
     "alljoined-1.6m": (
         "neuroarena.studies.alljoined_16m:Xu2025Alljoined", {}, "Alias of xu2025alljoined (Alljoined-1.6M).",
+    ),
+    "hbn2025challenge": (
+        _HBN, {},
+        "HBN-EEG releases R1-R11 of the EEG Foundation Challenge 2025 (eegdash cache, BDF): 129 channels at 100 Hz, "
+        "response times (Challenge 1) and psychopathology factors (Challenge 2).",
+    ),
+    "hbn": (_HBN, {}, "Alias of hbn2025challenge (the EEG Foundation Challenge 2025's HBN releases)."),
+    "simulated-hbn": (
+        _SIMULATED_HBN, {"preset": "default"},
+        "The HBN challenge releases R1-R5 simulated offline (30 subjects, 129-channel BDF, written on first use).",
+    ),
+    "simulated-hbn-tiny": (
+        _SIMULATED_HBN, {"preset": "tiny"},
+        "A tiny simulated HBN challenge dataset (10 subjects), for tests and smoke runs (seconds).",
     ),
 }
 

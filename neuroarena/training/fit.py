@@ -72,6 +72,7 @@ def fit_net(
     workdir: Path,
     monitor_mode: str = "max",
     target_encoder: torch.nn.Module | None = None,
+    train_sampler: torch.utils.data.Sampler | None = None,
 ) -> NetFit:
     """Train ``net`` under ``recipe`` with early stopping on the monitored metric; load the best checkpoint.
 
@@ -94,8 +95,14 @@ def fit_net(
     monitor_mode : {"max", "min"}
     target_encoder : torch.nn.Module, optional
         Trained with the net to produce the targets (see :class:`DecoderModule`).
+    train_sampler : Sampler, optional
+        Yields each training batch's positions (e.g. pairs of subjects per movie time); default shuffled
+        batches of ``recipe.batch_size``.
     """
-    train_loader = make_loader(train, recipe.batch_size, shuffle=True, seed=seed)
+    if train_sampler is None:
+        train_loader = make_loader(train, recipe.batch_size, shuffle=True, seed=seed)
+    else:  # the sampler yields whole batches of positions
+        train_loader = torch.utils.data.DataLoader(train, sampler=train_sampler, batch_size=None, num_workers=0)
     val_loader = make_loader(val, recipe.batch_size, shuffle=False, seed=seed)
     steps_per_epoch = len(train_loader)
     if recipe.limit_train_batches is not None:

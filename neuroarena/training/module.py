@@ -85,7 +85,7 @@ class DecoderModule(L.LightningModule):
         positions = torch.cat([p for p, _ in self._val_outputs]).numpy()
         outputs = torch.cat([o for _, o in self._val_outputs]).numpy()
         value = float(self.monitor_fn(outputs, positions))
-        val_loss = float(np.mean(self._val_losses))
+        val_loss = float(np.nanmean(self._val_losses)) if np.isfinite(self._val_losses).any() else float("nan")
         self._val_outputs.clear()
         self._val_losses.clear()
         self.log("val_monitor", value)

@@ -83,3 +83,24 @@ def test_missing_event_kind_and_flat_channel_are_errors():
 def test_sampling_rate_must_match_config():
     with pytest.raises(NeuroarenaError, match="run preprocess_raw"):
         extract_windows(ramp_and_step_raw(), make_events([2.0]), config(sfreq=20.0), "r.fif")
+
+
+def test_a_recording_without_the_tasks_events_is_skipped_and_counted(tmp_path):
+    """A resting-state run beside trial runs adds no window; it is skipped with a reason in the manifest, and
+    a store where no recording has the kind is an error."""
+    from neuroarena.prepare.build import build_store
+    from neuroarena.prepare.config import PrepareConfig
+    from neuroarena.studies.simulated_hbn.study import SimulatedHbn
+
+    study = SimulatedHbn(root=tmp_path / "hbn", preset="tiny", releases=["R1"],
+                         tasks=["contrastChangeDetection", "RestingState"])
+    config = PrepareConfig(l_freq=None, h_freq=None, notch=[], reference=None, window_start=0.5,
+                           window_duration=2.0, baseline=None, scaling="none", clip=None, dtype="float32")
+    with pytest.warns(UserWarning, match="no event of kind 'stimulus'"):
+        store = build_store(study, config, tmp_path / "cache", progress=False)
+    skipped = store.manifest["skipped"]
+    assert skipped and all("RestingState" in s["recording"] for s in skipped)
+    assert set(store.metadata["task"]) == {"contrastChangeDetection"}
+    rest = SimulatedHbn(root=tmp_path / "hbn", preset="tiny", releases=["R1"], tasks=["RestingState"])
+    with pytest.warns(UserWarning), pytest.raises(NeuroarenaError, match="every one of the .* was skipped"):
+        build_store(rest, config, tmp_path / "cache", progress=False)
