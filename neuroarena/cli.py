@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
                            "(default: stop on the first one)")
     data.add_argument("--split", metavar="SPLITTER",
                       help="replace the task's split: predefined, leave_concept_out, cross_subject, within_subject, "
-                           "by_session (recorded)")
+                           "by_session, by_release (recorded)")
     data.add_argument("--split-param", nargs="+", metavar="KEY=VALUE", dest="split_param",
                       help="parameters of --split, e.g. test_fraction=0.25 seed=1")
     eeg.add_argument("-m", "--models", nargs="+", default=["all_baseline"], metavar="MODEL",
