@@ -39,7 +39,8 @@ class JobSpec:
     targets (``--embedder``), ``text_adaptation`` how its caption encoder trains (``--text-adaptation``),
     ``split`` the task's split (``--split``) and ``target`` the events column of a regression task's target
     (``--target``; the task is then named ``<task>-<column>``, so its records never mix with the default's),
-    ``init`` a pretrained checkpoint the net starts from (``--init``; its content enters the job's hash);
+    ``init`` a pretrained checkpoint the net starts from (``--init``; its content enters the job's hash, and
+    the record's model reads ``<model>+init-<first 8 hex of its sha256>``, a row of its own);
     ``home`` is the root folder, carried explicitly so a job on another machine writes where its controller
     reads.
     """
@@ -118,11 +119,13 @@ class JobSpec:
             "model": self.model,
             "model_params": self.model_params,
         }
-        if self.init is not None:
+        model = self.model
+        if self.init is not None:  # a net started from a checkpoint is its own row: eegnex+init-<hash>
             from neuroarena.prepare.store import file_sha256
 
             config["init"] = file_sha256(self.init)
-        return JobKey(task.name, self.dataset.label, self.model, self.seed, stable_hash(config))
+            model = f"{self.model}+init-{config['init'][:8]}"
+        return JobKey(task.name, self.dataset.label, model, self.seed, stable_hash(config))
 
 
 def open_store(spec: JobSpec, task: TaskConfig, progress: bool = False):

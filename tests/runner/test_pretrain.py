@@ -55,6 +55,7 @@ def test_a_task_starts_from_the_pretrained_encoder_and_says_so(pretrained):
     assert all(name.startswith("final_layer") for name in init["left_as_built"])  # sized for another target
     scratch = run_job(JobSpec(**base))
     assert "init" not in scratch.training and scratch.key.config_hash != started.key.config_hash
+    assert scratch.key.model == "eegnex" and started.key.model.startswith("eegnex+init-")  # never one row
     payload = load_checkpoint(summary["path"])
     from neuroarena.models.registry import build_model, get_model
 
