@@ -18,7 +18,7 @@ import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 __all__ = ["atomic_path", "clean_home_orphans", "current_umask", "finite_json", "make_temp_dir", "owner_alive",
            "owner_of", "owner_tag", "remove_orphans", "scratch_dir", "this_host", "write_json_atomic",
@@ -231,3 +231,29 @@ def read_json_object(path: str | Path) -> dict[str, Any]:
     if not isinstance(content, dict):
         raise TypeError("not a JSON object")
     return content
+
+
+def build_folder_once(root: str | Path, write: Callable[[Path], None], check: Callable[[Path], None]) -> Path:
+    """Build the folder ``root`` once: ``write(tmp)`` fills a temporary folder beside it, renamed onto it.
+
+    ``root`` is therefore absent or complete; what a killed writer left is removed by the next one. When
+    ``root`` exists (written before, or by a concurrent writer that won the race), ``check(root)`` must
+    accept it (it raises otherwise) and nothing is written.
+    """
+    root = Path(root)
+    if root.exists():
+        check(root)
+        return root
+    root.parent.mkdir(parents=True, exist_ok=True)
+    remove_orphans(root.parent, [f".{root.name}.*.tmp"])
+    tmp = make_temp_dir(root.parent, prefix=f".{root.name}.", suffix=".tmp")
+    try:
+        write(tmp)
+        os.rename(tmp, root)
+    except OSError:
+        if not root.exists():  # a concurrent writer did not win the race: a real failure
+            raise
+        check(root)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return root

@@ -197,7 +197,8 @@ class ByRelease(Splitter):
         unknown = sorted(set(self.test_releases) - set(releases.tolist()))
         if unknown:
             raise NeuroarenaError(f"ByRelease test releases {unknown} are not in the data",
-                                  fix=f"choose among {sorted(set(releases.tolist()))} (--split-param test_releases=...)")
+                                  fix=f"choose among {sorted(set(releases.tolist()))} "
+                                      "(--split-param test_releases=...)")
         in_test = _isin(releases, np.asarray(self.test_releases))
         subjects = _keys(metadata, "subject", "ByRelease")
         train_subjects = np.unique(subjects[~in_test])

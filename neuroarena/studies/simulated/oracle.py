@@ -255,7 +255,8 @@ def _noise_whitener(study: "Simulated", electrodes: brain.Electrodes, subject_br
     n_samples = NOISE_SAMPLES_PER_DIM * n_chans * int(keep.sum())
     n_raw = int(np.ceil(n_samples * config.sfreq / prepare.sfreq))
     fresh = np.zeros((len(electrodes.names), n_raw))
-    add_session_noise(fresh, config, electrodes, subject_brain, subject, np.random.default_rng([config.seed, 9, subject]))
+    rng = np.random.default_rng([config.seed, 9, subject])  # another draw than any recording's
+    add_session_noise(fresh, config, electrodes, subject_brain, subject, rng)
     info = mne.create_info([electrodes.names[i] for i in channel_order], config.sfreq, "eeg")
     data = _process(mne.io.RawArray(fresh[channel_order], info, verbose=False), prepare)
     data = data - data.mean(axis=1, keepdims=True)

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.fileio import make_temp_dir, remove_orphans
+from neuroarena.fileio import build_folder_once
 from neuroarena.hashing import stable_hash
 from neuroarena.studies.hbn_files import (
     AVAILABLE, CHANNEL_NAMES, FACTORS, PARTICIPANT_COLUMNS, RUNS, SFREQ, TASKS, UNAVAILABLE,
@@ -58,23 +56,7 @@ def write_dataset(config: SimulatedHbnConfig, root: str | Path) -> Path:
     NeuroarenaError
         ``root`` exists but holds something other than this simulation.
     """
-    root = Path(root)
-    if root.exists():
-        _check_existing(config, root)
-        return root
-    root.parent.mkdir(parents=True, exist_ok=True)
-    remove_orphans(root.parent, [f".{root.name}.*.tmp"])
-    tmp = make_temp_dir(root.parent, prefix=f".{root.name}.", suffix=".tmp")
-    try:
-        _write_all(config, tmp)
-        os.rename(tmp, root)
-    except OSError:
-        if not root.exists():
-            raise
-        _check_existing(config, root)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return root
+    return build_folder_once(root, lambda tmp: _write_all(config, tmp), lambda done: _check_existing(config, done))
 
 
 def _check_existing(config: SimulatedHbnConfig, root: Path) -> None:
