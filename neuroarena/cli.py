@@ -78,9 +78,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="at most N Slurm jobs of the array run at once (default: 64)")
     eeg.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
 
-    from neuroarena.challenges.commands import add_score_parser
+    from neuroarena.challenges.commands import add_score_parser, add_submit_parser
 
     add_score_parser(sub)
+    add_submit_parser(sub)
 
     pretrain = sub.add_parser("pretrain", help="pretrain an encoder across subjects",
                               description="Pretrain an encoder across subjects; writes a checkpoint for --init.")
@@ -316,11 +317,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         from neuroarena.runner.home import use_home
 
         use_home(home)
-        from neuroarena.challenges.commands import run_score
+        from neuroarena.challenges.commands import run_score, run_submit
 
         {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args),
          "doctor": _doctor, "pretrain": lambda: _pretrain(args),
-         "score": lambda: run_score(args)}[args.command]()
+         "score": lambda: run_score(args), "submit": lambda: run_submit(args)}[args.command]()
     except NeuroarenaError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None

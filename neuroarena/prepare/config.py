@@ -6,6 +6,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+#: Volts to microvolts: the factor of ``scaling: microvolts``.
+MICROVOLTS = 1e6
+
+
 class PrepareConfig(BaseModel):
     """Preprocessing and windowing of one study; its hash keys the window store.
 
@@ -15,7 +19,9 @@ class PrepareConfig(BaseModel):
     mean over the window samples with ``baseline[0] <= t < baseline[1]``.
     Scaling is per recording and per channel, computed on that recording's windows:
     ``robust`` subtracts the median and divides by the inter-quartile range,
-    ``standard`` the mean and the standard deviation.
+    ``standard`` the mean and the standard deviation; ``microvolts`` only multiplies volts by 1e6
+    (:data:`MICROVOLTS`), a fixed map that a model given raw volts (a competition's scorer) can apply
+    itself.
     ``notch`` lists line-noise frequencies to remove, or ``"line"``: the recording's own power-line
     frequency (``raw.info["line_freq"]``, else the study's). ``picks`` selects (and orders) channels
     the recordings have; ``channels`` is the exact output channel list, and with
@@ -33,7 +39,7 @@ class PrepareConfig(BaseModel):
     window_start: float = -0.2
     window_duration: float = Field(1.0, gt=0)
     baseline: tuple[float, float] | None = (-0.2, 0.0)
-    scaling: Literal["robust", "standard", "none"] = "robust"
+    scaling: Literal["robust", "standard", "microvolts", "none"] = "robust"
     clip: float | None = Field(20.0, gt=0)
     dtype: Literal["float16", "float32"] = "float16"
     event_kind: str = "stimulus"

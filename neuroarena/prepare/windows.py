@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.prepare.config import PrepareConfig
+from neuroarena.prepare.config import MICROVOLTS, PrepareConfig
 
 
 class NoWindows(NeuroarenaError):
@@ -117,7 +117,9 @@ def finish_windows(X: np.ndarray, config: PrepareConfig, ch_names: list[str], pa
     X = np.asarray(X, dtype=np.float64)
     if config.baseline_slice is not None:
         X -= X[:, :, config.baseline_slice].mean(axis=2, keepdims=True)
-    if config.scaling != "none":
+    if config.scaling == "microvolts":
+        X *= MICROVOLTS
+    elif config.scaling != "none":
         center, spread = _channel_center_spread(X, config.scaling)
         flat = np.flatnonzero(spread == 0)
         if flat.size:

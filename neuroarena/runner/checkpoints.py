@@ -2,8 +2,9 @@
 
 ``<results>/checkpoints/<task>/<dataset>/<model>/seed-<seed>_<hash>.pt`` holds the best checkpoint's
 ``state_dict`` and what rebuilds the net: the model name and builder parameters, the store's input
-shape (``n_chans``, ``n_times``, ``sfreq``, ``chs_info``), ``n_outputs``, the target kind and, for a
-regression target, the training mean and standard deviation that map outputs back to its units.
+shape (``n_chans``, ``n_times``, ``sfreq``, ``chs_info``), ``n_outputs``, the target kind, the store's ``scaling`` (what the
+inputs went through) and, for a regression target, the training mean and standard deviation that map
+outputs back to its units.
 """
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def keep_checkpoint(key: "JobKey", net: "torch.nn.Module", model: str, model_par
     payload = {"state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()}, "model": model,
                "model_params": dict(model_params), "n_chans": store.n_chans, "n_times": store.n_times,
                "sfreq": store.sfreq, "chs_info": store.chs_info, "n_outputs": targets.n_outputs,
-               "target_kind": targets.kind, "standardization": scale}
+               "target_kind": targets.kind, "standardization": scale,
+               "scaling": store.manifest["config"]["scaling"]}
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
     return str(path.relative_to(results_dir()))

@@ -1,7 +1,7 @@
 """``neuroarena pretrain movies``: an encoder pretrained across subjects on the movies every subject watched.
 
 Windows are 2 s of each movie recording (the study's ``movie`` events: ``stimulus`` names the movie and
-the time in it), the challenge's own preprocessing (100 Hz, nothing filtered or scaled). Subjects of the
+the time in it), the challenge tasks' preprocessing (100 Hz, nothing filtered; microvolts). Subjects of the
 test releases never enter (none of the challenge's test release, R5, by default); a share of the other
 subjects validates. The loss is :class:`~neuroarena.training.cross_subject.CrossSubjectInfoNCE` on
 batches of pairs of subjects per movie time; the monitor is cross-subject retrieval of the movie time on
@@ -22,9 +22,9 @@ from neuroarena.prepare.config import PrepareConfig
 
 #: The movies of HBN (the challenge's task names).
 MOVIE_TASKS = ("DespicableMe", "ThePresent", "DiaryOfAWimpyKid", "FunwithFractals")
-#: The challenge copy is already band-passed and at 100 Hz: 2 s windows of it, unchanged.
+#: The challenge copy is already band-passed and at 100 Hz: 2 s windows of it in microvolts, as the tasks'.
 MOVIE_PREPARE = PrepareConfig(l_freq=None, h_freq=None, notch=[], sfreq=100.0, reference=None, window_start=0.0,
-                              window_duration=2.0, baseline=None, scaling="none", clip=None, dtype="float32",
+                              window_duration=2.0, baseline=None, scaling="microvolts", clip=None, dtype="float32",
                               event_kind="movie")
 
 

@@ -182,7 +182,8 @@ class ByRelease(Splitter):
     test_releases : list of str
         Releases (the ``release`` column) that form the test set.
     val_fraction : float
-        Fraction of the training releases' subjects moved to val (at least one).
+        Fraction of the training releases' subjects moved to val (at least two when four or more train, so
+        that a subject-level target varies over val).
     seed : int
     """
 
@@ -202,8 +203,9 @@ class ByRelease(Splitter):
         in_test = _isin(releases, np.asarray(self.test_releases))
         subjects = _keys(metadata, "subject", "ByRelease")
         train_subjects = np.unique(subjects[~in_test])
-        n_val = max(1, round(self.val_fraction * len(train_subjects)))
-        if n_val >= len(train_subjects):
+        # two validation subjects at least: a subject's trait is one value, and one value has no spread
+        n_val = max(min(2, len(train_subjects) - 2), round(self.val_fraction * len(train_subjects)))
+        if n_val < 1 or n_val >= len(train_subjects):
             raise NeuroarenaError(f"ByRelease cannot carve val out of {len(train_subjects)} training subjects",
                                   fix="add training releases or lower val_fraction")
         val = np.random.default_rng(self.seed).permutation(train_subjects)[:n_val]
