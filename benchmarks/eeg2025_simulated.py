@@ -36,6 +36,7 @@ def window_speed(dataset: str, home: Path) -> list[tuple[str, int, float]]:
     study.snapshot()  # written (first use) and listed before the clock starts
     out = []
     for task in ("rt", "externalizing"):
+        cache_dir().mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(dir=cache_dir()))
         start = time.perf_counter()
         store = build_store(study, load_task(task).prepare, scratch, progress=False)

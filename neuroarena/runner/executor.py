@@ -56,6 +56,8 @@ def job_key(spec: JobSpec, studies: dict[str, Any] | None = None) -> JobKey:
     from neuroarena.prepare.build import store_key
     from neuroarena.runner.stimulus_spaces import job_spaces
 
+    if spec.home is not None:  # the dataset's default root lies under the job's home, as in run_job
+        use_home(spec.home)
     task, name = spec.task_config(), stable_hash(spec.dataset)
     study = studies.get(name) if studies is not None else None
     if study is None:
