@@ -24,3 +24,9 @@ class NeuroarenaError(Exception):
         if fix:
             text = f"{text} -> {fix}"
         super().__init__(" ".join(text.split()))
+
+
+def first_line(err: BaseException, limit: int = 240) -> str:
+    """``"TypeName: first line of its message"`` (at most ``limit`` characters of it), or the type's name."""
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0][:limit]}" if lines else type(err).__name__

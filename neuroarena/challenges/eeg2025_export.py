@@ -13,7 +13,7 @@ from typing import Sequence
 
 import torch
 
-from neuroarena.errors import NeuroarenaError
+from neuroarena.errors import NeuroarenaError, first_line
 
 #: Batch sizes the exported module is checked on against the eager net (the scorer feeds batches of 1).
 CHECK_BATCHES = (1, 3)
@@ -45,12 +45,6 @@ class Destandardized(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x * self.input_scale) * self.scale + self.mean
-
-
-def first_line(err: BaseException) -> str:
-    """``"TypeName: first line of the message"`` of an exception."""
-    lines = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
 
 
 def export_torchscript(module: torch.nn.Module, n_chans: int, n_times: int, label: str) -> tuple[bytes, str]:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from neuroarena.errors import NeuroarenaError
+from neuroarena.errors import NeuroarenaError, first_line
 
 if TYPE_CHECKING:
     import torch
@@ -219,7 +219,7 @@ def _imported_submission(zip_path: Path, folder: Path) -> Iterator[type]:
         try:
             module = importlib.import_module("submission")
         except Exception as err:
-            raise NeuroarenaError(f"submission.py fails to import: {_first_line(err)}", path=zip_path,
+            raise NeuroarenaError(f"submission.py fails to import: {first_line(err)}", path=zip_path,
                                   fix="make it import with PyTorch and the standard library (or install what it "
                                       "needs)") from None
         submission = getattr(module, "Submission", None)
@@ -249,10 +249,10 @@ def _load_model(submission: type, challenge: str, device: str, zip_path: Path) -
     try:
         model = getattr(submission(SFREQ, device), method)()
     except FileNotFoundError as err:
-        raise NeuroarenaError(f"{method}() misses a weights file: {_first_line(err)}", path=zip_path,
+        raise NeuroarenaError(f"{method}() misses a weights file: {first_line(err)}", path=zip_path,
                               fix="put the weights file at the zip's top level, beside submission.py") from None
     except Exception as err:
-        raise NeuroarenaError(f"Submission({SFREQ}, {device!r}).{method}() fails: {_first_line(err)}",
+        raise NeuroarenaError(f"Submission({SFREQ}, {device!r}).{method}() fails: {first_line(err)}",
                               path=zip_path, fix="fix submission.py (it must build both models)") from None
     if not isinstance(model, torch.nn.Module):
         raise NeuroarenaError(f"{method}() returns a {type(model).__name__}, not a torch module", path=zip_path,
@@ -273,7 +273,7 @@ def _predict(model: "torch.nn.Module", windows: Iterator[tuple[np.ndarray, float
                 out = model.forward(batch)
             except Exception as err:
                 raise NeuroarenaError(f"the {challenge} model fails on a (1, {N_CHANS}, {N_TIMES}) batch: "
-                                      f"{_first_line(err)}", path=zip_path, fix="fix the model's forward") from None
+                                      f"{first_line(err)}", path=zip_path, fix="fix the model's forward") from None
             if not isinstance(out, torch.Tensor) or tuple(out.shape) != (1, 1):
                 shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
                 raise NeuroarenaError(f"the {challenge} model returns {shape} for a (1, {N_CHANS}, {N_TIMES}) batch, "
@@ -288,9 +288,3 @@ def _predict(model: "torch.nn.Module", windows: Iterator[tuple[np.ndarray, float
             subjects.append(subject)
     return {"y_preds": np.asarray(preds, dtype=np.float32), "y_trues": np.asarray(trues, dtype=np.float64),
             "subjects": np.asarray(subjects, dtype=object)}
-
-
-def _first_line(err: BaseException) -> str:
-    """``"TypeName: first line of the message"``."""
-    lines = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__

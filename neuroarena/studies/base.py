@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
-from neuroarena.errors import NeuroarenaError
+from neuroarena.errors import NeuroarenaError, first_line
 
 if TYPE_CHECKING:
     import mne
@@ -191,9 +191,7 @@ def reader_error(path: str | Path, err: BaseException) -> UnreadableRecording:
     """
     if isinstance(err, NeuroarenaError):
         return UnreadableRecording(str(err))
-    first = (str(err).strip().splitlines() or [""])[0][:240]
-    return UnreadableRecording(f"cannot read this recording ({type(err).__name__}: {first})", path=path,
-                               fix=UNREADABLE_FIX)
+    return UnreadableRecording(f"cannot read this recording ({first_line(err)})", path=path, fix=UNREADABLE_FIX)
 
 
 class Study(ABC):
