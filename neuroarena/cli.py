@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
                      "externalizing (recorded as task externalizing-<COLUMN>)")
     eeg.add_argument("--init", metavar="CHECKPOINT",
                      help="start the nets from a pretrained checkpoint (`neuroarena pretrain movies`; recorded)")
+    eeg.add_argument("--multitask", action="store_true",
+                     help="train each net once on all the (regression) tasks, a head per task on one encoder; "
+                          "each task scores its own head (recorded as <net>+multitask)")
+    eeg.add_argument("--aux-weight", type=float, default=0.0, dest="aux_weight", metavar="WEIGHT",
+                     help="with --multitask: an auxiliary head learning whether each contrast-change response "
+                          "was correct, training only, at this loss weight (e.g. 0.1; default 0: none)")
     eeg.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
                      help="foundation models start from their pretrained weights (default) or from scratch")
     runs = eeg.add_argument_group("where jobs run")
@@ -214,7 +220,7 @@ def _eeg(args: argparse.Namespace) -> None:
     frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,
                     recipe_overrides=overrides, model_params=model_params, retry=args.retry,
                     embedder=args.embedder, text_adaptation=args.text_adaptation, target=args.target,
-                    init=args.init,
+                    init=args.init, multitask=args.multitask, aux_weight=args.aux_weight,
                     progress=console.print, live=console.is_terminal, **data, **_executor_options(args), **kwargs)
     from neuroarena.report.leaderboard import leaderboard
 

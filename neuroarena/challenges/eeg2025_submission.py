@@ -193,7 +193,8 @@ def _check_payload(challenge: str, record: ResultRecord, payload: dict[str, Any]
         raise NeuroarenaError(f"c{number} net {model} was trained on windows scaled per recording "
                               f"({payload['scaling']}), which a model given one window cannot redo", path=path,
                               fix="train with the task's own scaling (microvolts) or none")
-    one_output = payload.get("target_kind") == "regression" and payload.get("n_outputs") == 1
+    one_output = payload.get("target_kind") == "regression" and (
+        payload.get("n_outputs") == 1 or payload.get("output") is not None)
     if not one_output or not payload.get("standardization"):
         raise NeuroarenaError(f"c{number} net {model} is not a one-output regression net "
                               f"({payload.get('target_kind')}, {payload.get('n_outputs')} outputs)", path=path,

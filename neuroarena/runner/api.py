@@ -23,7 +23,7 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                 embedder: str | None = None, text_adaptation: str | None = None,
                 dataset_params: dict[str, Any] | None = None,
                 split: SplitConfig | dict | None = None, target: str | None = None,
-                init: str | Path | None = None) -> list[JobSpec]:
+                init: str | Path | None = None, multitask: bool = False, aux_weight: float = 0.0) -> list[JobSpec]:
     """Every (task, dataset, model, seed) job of a request, the reference model included.
 
     A model that cannot predict a task's target kind is skipped on that task with a note; a model named
@@ -31,7 +31,9 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
     apply to the tasks with embedding (caption) targets; ``dataset_params`` are set on the dataset of
     every task (its own default when ``dataset`` is None); ``split`` replaces every task's split; ``target``
     the target column of every regression task (none of the tasks regression: an error); ``init`` a
-    pretrained checkpoint every trainable net of the request starts from.
+    pretrained checkpoint every trainable net of the request starts from; ``multitask`` trains each net
+    once on all the (regression) tasks of the request, a head per task, with an auxiliary correctness head
+    of weight ``aux_weight`` when it is above 0 (models that are no trainable net run each task alone).
     """
     from neuroarena.models.registry import expand_models, get_model
     from neuroarena.tasks.config import load_task
@@ -53,6 +55,7 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
         if name in names and not kinds & get_model(name).targets:
             raise NeuroarenaError(f"model '{name}' cannot predict {' or '.join(sorted(kinds))} targets",
                                   fix="choose a model that supports them (`neuroarena list models`)")
+    group = _multitask_group(configs, multitask, aux_weight)
     jobs: list[JobSpec] = []
     for task_name in configs:  # --split and --text-adaptation checked before any data is touched
         JobSpec(task=task_name, dataset=datasets[task_name], model=REFERENCE_MODEL, seed=0,
@@ -74,8 +77,35 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                                     split=split, target=target if task.target.kind == "regression" else None,
                                     init=None if init is None or not get_model(name).trainable
                                     or get_model(name).kind != "net" else str(Path(init).resolve()),
+                                    **(dict(multitask=group, aux_weight=float(aux_weight)) if group
+                                       and _is_trainable_net(name) else {}),
                                     home=None if home is None else str(home)))
     return jobs
+
+
+def _is_trainable_net(model: str) -> bool:
+    from neuroarena.models.registry import get_model
+
+    spec = get_model(model)
+    return spec.kind == "net" and spec.trainable
+
+
+def _multitask_group(configs: dict[str, Any], multitask: bool, aux_weight: float) -> tuple[str, ...]:
+    """The tasks a multitask request trains together (empty without ``multitask``), checked."""
+    if aux_weight and not multitask:
+        raise NeuroarenaError("--aux-weight sets the auxiliary head of multitask nets", fix="add --multitask")
+    if not multitask:
+        return ()
+    if len(configs) < 2:
+        raise NeuroarenaError(f"--multitask trains two tasks or more together; got {list(configs)}",
+                              fix="name the tasks, e.g. `neuroarena eeg rt externalizing --multitask`")
+    others = [name for name, config in configs.items() if config.target.kind != "regression"]
+    if others:
+        raise NeuroarenaError(f"--multitask trains regression tasks together; {others[0]} is "
+                              f"{configs[others[0]].target.kind}", fix="run it in a separate command")
+    if not aux_weight >= 0:
+        raise NeuroarenaError(f"--aux-weight must be 0 or more, got {aux_weight}", fix="pass e.g. 0.1")
+    return tuple(configs)
 
 
 def _params_for(model: str, model_params: dict[str, Any] | None) -> dict[str, Any]:
@@ -125,7 +155,8 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
         retry: bool = False, progress: Callable[[str], None] | None = None, executor: str = "inprocess",
         workers: int = 2, slurm: Any = None, live: bool = False, embedder: str | None = None,
         text_adaptation: str | None = None, dataset_params: dict[str, Any] | None = None,
-        split: SplitConfig | dict | None = None, target: str | None = None, init: str | Path | None = None):
+        split: SplitConfig | dict | None = None, target: str | None = None, init: str | Path | None = None,
+        multitask: bool = False, aux_weight: float = 0.0):
     """Run the benchmark grid and return the records as a DataFrame (one row per job, with its test items).
 
     Parameters
@@ -177,6 +208,12 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     init : path, optional
         A pretrained checkpoint (``neuroarena pretrain movies``) the trainable nets start from; the record
         says where its weights came from.
+    multitask : bool
+        Train each net once on all the tasks (regression tasks, e.g. ``["rt", "externalizing"]``), one head
+        per task on a shared encoder; each task's record scores its own head (model ``<net>+multitask``).
+    aux_weight : float
+        With ``multitask``: the weight of an auxiliary head learning whether each contrast-change response was
+        correct (training only; 0.1 in the challenge's multitask recipe; 0, the default, adds none).
     """
     from neuroarena.results.records import ResultStore
     from neuroarena.report.leaderboard import records_with_items
@@ -189,7 +226,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     tasks = [task] if isinstance(task, str) else list(task)
     jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say,
                        embedder=embedder, text_adaptation=text_adaptation, dataset_params=dataset_params,
-                       split=split, target=target, init=init)
+                       split=split, target=target, init=init, multitask=multitask, aux_weight=aux_weight)
     check_home(root)
     clean_home_orphans(root)  # what killed runs of this host left half-written
     from neuroarena.hashing import stable_hash

@@ -40,7 +40,10 @@ class JobSpec:
     ``split`` the task's split (``--split``) and ``target`` the events column of a regression task's target
     (``--target``; the task is then named ``<task>-<column>``, so its records never mix with the default's),
     ``init`` a pretrained checkpoint the net starts from (``--init``; its content enters the job's hash, and
-    the record's model reads ``<model>+init-<first 8 hex of its sha256>``, a row of its own);
+    the record's model reads ``<model>+init-<first 8 hex of its sha256>``, a row of its own), ``multitask``
+    the group of regression tasks the net learns together with this one, a head each (``--multitask``; the
+    model reads ``<model>+multitask``, see :mod:`~neuroarena.runner.multitask`) and ``aux_weight`` the weight of
+    its auxiliary correctness head (``--aux-weight``; 0: none; ``<model>+multitask+aux``);
     ``home`` is the root folder, carried explicitly so a job on another machine writes where its controller
     reads.
     """
@@ -57,6 +60,8 @@ class JobSpec:
     split: SplitConfig | None = None
     target: str | None = None
     init: str | None = None
+    multitask: tuple[str, ...] = ()
+    aux_weight: float = 0.0
     home: str | None = None
 
     def __post_init__(self) -> None:
@@ -125,6 +130,9 @@ class JobSpec:
 
             config["init"] = file_sha256(self.init)
             model = f"{self.model}+init-{config['init'][:8]}"
+        if self.multitask:
+            config["multitask"] = {"tasks": list(self.multitask), "aux_weight": self.aux_weight}
+            model += "+multitask" + ("+aux" if self.aux_weight else "")
         return JobKey(task.name, self.dataset.label, model, self.seed, stable_hash(config))
 
 
@@ -136,6 +144,41 @@ def open_store(spec: JobSpec, task: TaskConfig, progress: bool = False):
     return study, build_store(study, spec.prepare_config(task), cache_dir(), progress=progress)
 
 
+def _audited_split(task: TaskConfig, metadata: "pd.DataFrame", root: str):
+    """The task's split of ``metadata`` and its audit, checked (a leak stops the job)."""
+    from neuroarena.splits.audit import audit_split
+    from neuroarena.splits.splitters import make_splitter
+
+    splitter = make_splitter(task.split.name, **task.split.params)
+    split = splitter.split(metadata)
+    audit = audit_split(metadata, split, splitter.forbidden)
+    audit.check(root)
+    return split, audit
+
+
+def _joint_tasks(spec: JobSpec, task: TaskConfig, store, targets: TaskTargets):
+    """The multitask group of ``spec``: its own task's data, and each other task's store, split and targets."""
+    from dataclasses import replace
+
+    from neuroarena.prepare.build import store_key
+    from neuroarena.runner.multitask import JointMember, JointTasks, check_group
+
+    primary = check_group(spec.multitask, spec.task)
+    members = []
+    for name in spec.multitask:
+        other = replace(spec, task=name)
+        other_task = task if name == spec.task else other.task_config()
+        study, other_store = open_store(other, other_task)
+        if name == spec.task:
+            other_targets = targets
+        else:
+            split, _ = _audited_split(other_task, other_store.metadata, str(other_store.root))
+            other_targets = make_targets(other_task, other_store.metadata, split, None, str(other_store.root))
+        members.append(JointMember(other_task, other_store, other_targets,
+                                   store_key(study, other.prepare_config(other_task))))
+    return JointTasks(members, primary, spec.aux_weight)
+
+
 def _tables(task: TaskConfig, study, spaces: dict[str, dict], stimuli) -> dict[str, "pd.DataFrame"]:
     """The stimulus tables of the job's embedding spaces (see :func:`~neuroarena.runner.stimulus_spaces.job_spaces`)."""
     from neuroarena.runner.stimulus_spaces import embedding_table
@@ -144,12 +187,12 @@ def _tables(task: TaskConfig, study, spaces: dict[str, dict], stimuli) -> dict[s
     return {role: embedding_table(study, space["name"], sources[role], stimuli) for role, space in spaces.items()}
 
 
-def _data_params(model_spec, targets: TaskTargets) -> dict[str, Any]:
+def _data_params(model_spec, n_subjects: int) -> dict[str, Any]:
     """Builder arguments that come from the data rather than the user: ``n_subjects`` for subject layers."""
     import inspect
 
     takes = inspect.signature(model_spec.resolve_builder()).parameters
-    return {"n_subjects": len(targets.subjects)} if "n_subjects" in takes else {}
+    return {"n_subjects": n_subjects} if "n_subjects" in takes else {}
 
 
 def _parts(store, targets: TaskTargets) -> dict:
@@ -258,8 +301,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
 
             from neuroarena.models.registry import build_model, get_model
             from neuroarena.prepare.build import store_key
-            from neuroarena.splits.audit import audit_split
-            from neuroarena.splits.splitters import make_splitter
+            from neuroarena.prepare.store import file_sha256
             from neuroarena.training.fit import count_parameters
 
             study, store = open_store(spec, task)
@@ -271,20 +313,19 @@ def run_job(spec: JobSpec) -> ResultRecord:
             tables = _tables(task, study, spaces, stimuli)
             recipe = spec.recipe(task)
             metadata = store.metadata
-            splitter = make_splitter(task.split.name, **task.split.params)
-            split = splitter.split(metadata)
-            audit = audit_split(metadata, split, splitter.forbidden)
-            audit.check(str(store.root))
+            split, audit = _audited_split(task, metadata, str(store.root))
             targets = make_targets(task, metadata, split, tables.get("target"), str(store.root),
                                    reference_table=tables.get("reference"))
             captions = stimuli["caption"] if stimuli is not None and task.target.source == "caption" else None
             encoder = _caption_encoder(task, targets, captions, spaces.get("target", {}).get("name", ""))
             model_spec = get_model(spec.model)
+            joint = _joint_tasks(spec, task, store, targets) if spec.multitask else None
+            n_outputs = joint.n_outputs if joint else targets.n_outputs
+            data_params = _data_params(model_spec, len(joint.subjects if joint else targets.subjects))
             L.seed_everything(spec.seed, verbose=False)
-            model = build_model(model_spec, n_chans=store.n_chans, n_outputs=targets.n_outputs,
+            model = build_model(model_spec, n_chans=store.n_chans, n_outputs=n_outputs,
                                 n_times=store.n_times, sfreq=store.sfreq, chs_info=store.chs_info,
-                                target_kind=targets.kind,
-                                params={**_data_params(model_spec, targets), **spec.model_params})
+                                target_kind=targets.kind, params={**data_params, **spec.model_params})
             init = None
             if spec.init is not None:
                 from neuroarena.runner.checkpoints import load_checkpoint
@@ -293,7 +334,16 @@ def run_job(spec: JobSpec) -> ResultRecord:
                 init = {"path": spec.init, **initialise_from(model, load_checkpoint(spec.init), spec.model,
                                                              store.n_chans, store.n_times, store.sfreq)}
             n_params, n_trainable = count_parameters(model)
-            result = _train_and_predict(spec, task, recipe, store, targets, model_spec, model, encoder)
+            if joint is not None:
+                from neuroarena.runner.multitask import train_jointly
+
+                shared = stable_hash({"group": joint.config(), "model": spec.model, "seed": spec.seed,
+                                      "model_params": spec.model_params, "recipe": recipe.model_dump(mode="json"),
+                                      "init": spec.init and file_sha256(spec.init)})
+                with scratch_dir(cache_dir(), "neuroarena-job-") as workdir:
+                    result = train_jointly(joint, model, recipe, spec.seed, workdir, shared, spec.model)
+            else:
+                result = _train_and_predict(spec, task, recipe, store, targets, model_spec, model, encoder)
             if init is not None:
                 result["training"]["init"] = init
             val_pos, val_out = result["outputs"]["val"]
@@ -318,9 +368,9 @@ def run_job(spec: JobSpec) -> ResultRecord:
                 n_trainable += int(encoder.tower.n_trainable())
             if result.get("net") is not None:
                 result["training"]["checkpoint"] = keep_checkpoint(
-                    key, result["net"], model=spec.model, model_params={**_data_params(model_spec, targets),
-                                                                        **spec.model_params},
-                    store=store, targets=targets)
+                    key, result["net"], model=spec.model, model_params={**data_params, **spec.model_params},
+                    store=store, targets=targets, output=None if joint is None else joint.primary,
+                    n_outputs=n_outputs)
             details = dict(
                 primary_metric=task.primary_metric, ceiling=ceiling, reference=reference,
                 model_family=model_spec.family, n_params=n_params,

@@ -72,7 +72,7 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
     "hbn": (_HBN, {}, "Alias of hbn2025challenge (the EEG Foundation Challenge 2025's HBN releases)."),
     "simulated-hbn": (
         _SIMULATED_HBN, {"preset": "default"},
-        "The HBN challenge releases R1-R5 simulated offline (30 subjects, 129-channel BDF, written on first use).",
+        "The HBN challenge releases R1-R5 simulated offline (40 subjects, 129-channel BDF, written on first use).",
     ),
     "simulated-hbn-tiny": (
         _SIMULATED_HBN, {"preset": "tiny"},

@@ -70,7 +70,8 @@ class SubjectLatents:
 
 @lru_cache(maxsize=8)
 def make_subjects(config: SimulatedHbnConfig) -> tuple[SubjectLatents, ...]:
-    """Every subject, release by release (``subjects_per_release`` each); deterministic in the seed.
+    """Every subject, release by release (``subjects_per_release`` in each training release, then the
+    ``test_subjects`` of R5); deterministic in the seed.
 
     Subject 1 (in R1) has ``n/a`` factors; the last subject of R3 lacks contrast-change run 2 (when there are
     two runs or more), marked ``unavailable`` in participants.tsv.
@@ -89,7 +90,7 @@ def make_subjects(config: SimulatedHbnConfig) -> tuple[SubjectLatents, ...]:
         if i == 1:
             factors = (math.nan,) * 4
         subjects.append(SubjectLatents(
-            index=i, subject=ids[i], release=RELEASES[i // config.subjects_per_release],
+            index=i, subject=ids[i], release=RELEASES[min(i // config.subjects_per_release, len(RELEASES) - 1)],
             sex="M" if rng.random() < 0.62 else "F", age=round(float(rng.uniform(5.0, 21.0)), 4),
             ehq_total=round(float(np.clip(rng.normal(55.0, 40.0), -100.0, 100.0)), 2), factors=factors,
             latent=float(latent[i]), decision_median=float(np.exp(rng.normal(math.log(1.0), 0.15))),

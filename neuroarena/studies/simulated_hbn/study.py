@@ -47,7 +47,7 @@ class SimulatedHbn(Hbn2025Challenge):
     config : SimulatedHbnConfig or dict, optional
         The simulation; a dict changes fields of ``preset`` (``--dataset-param 'config={rt_snr: 2.0}'``).
     preset : str
-        ``"default"`` (30 subjects) or ``"tiny"`` (10 subjects, for tests).
+        ``"default"`` (40 subjects, 16 of them in R5) or ``"tiny"`` (10 subjects, for tests).
     releases, tasks, subjects, skip_unreadable
         As for :class:`~neuroarena.studies.hbn.Hbn2025Challenge` (tasks: contrastChangeDetection,
         RestingState and the config's movie are simulated).

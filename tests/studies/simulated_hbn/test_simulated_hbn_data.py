@@ -24,7 +24,7 @@ FOLDERS = ["ds005505-bdf", "ds005506-bdf", "ds005507-bdf", "ds005508-bdf", "ds00
 def test_presets_and_bad_fields():
     tiny = SimulatedHbnConfig.preset("tiny")
     assert (tiny.n_subjects, tiny.ccd_runs, tiny.trials_per_run) == (10, 2, 10)
-    assert SimulatedHbnConfig.preset("default").n_subjects == 30
+    assert SimulatedHbnConfig.preset("default").n_subjects == 40
     assert SimulatedHbnConfig.preset("tiny", rt_snr=2.0).rt_snr == 2.0
     with pytest.raises(NeuroarenaError, match="unknown simulated-HBN preset 'huge'"):
         SimulatedHbnConfig.preset("huge")

@@ -53,21 +53,24 @@ def test_externalizing_oracle_on_challenge_2_crops(tiny_hbn):
 
 
 def test_externalizing_oracle_on_the_default_presets_crops():
-    """The crops the default preset's 30 subjects' contrast-change runs give (latents only: no EEG is written)."""
-    study = SimulatedHbn(root="unused", preset="default")
-    rows = []
-    for subject in make_subjects(study.config):
-        for run in ccd_runs(study.config, subject):
-            n_samples = round(ccd_trials(study.config, subject, run)[1] * 100)
-            for onset in crop_windows(n_samples)["onset"]:
-                rows.append({"recording": f"sub-{subject.subject}_task-contrastChangeDetection_run-{run}",
-                             "subject": subject.subject, "onset": onset, "externalizing": subject.factors[3]})
-    crops = pd.DataFrame(rows).dropna(subset=["externalizing"])
-    y = crops["externalizing"].to_numpy()
-    predicted = study.oracle_outputs(crops, PREPARE, target="externalizing")[:, 0]
-    score = nrmse(y, predicted)
-    assert 0.75 < score < 0.95, score  # sqrt(1 - trait_coupling**2) = 0.87 in the population
-    assert nrmse(y, np.full_like(y, y.mean())) == 1.0
+    """The crops the default preset's 40 subjects' contrast-change runs give (latents only: no EEG is written),
+    for eight draws of the subjects: one draw's NRMSE moves by about 0.1 with its 39 subjects' factors."""
+    scores = []
+    for seed in range(8):
+        study = SimulatedHbn(root="unused", preset="default", config={"seed": seed})
+        rows = []
+        for subject in make_subjects(study.config):
+            for run in ccd_runs(study.config, subject):
+                n_samples = round(ccd_trials(study.config, subject, run)[1] * 100)
+                for onset in crop_windows(n_samples)["onset"]:
+                    rows.append({"recording": f"sub-{subject.subject}_task-contrastChangeDetection_run-{run}",
+                                 "subject": subject.subject, "onset": onset, "externalizing": subject.factors[3]})
+        crops = pd.DataFrame(rows).dropna(subset=["externalizing"])
+        y = crops["externalizing"].to_numpy()
+        scores.append(nrmse(y, study.oracle_outputs(crops, PREPARE, target="externalizing")[:, 0]))
+        assert nrmse(y, np.full_like(y, y.mean())) == 1.0
+    assert 0.8 < np.mean(scores) < 0.93, scores  # sqrt(1 - trait_coupling**2) = 0.87 in the population
+    assert max(scores) < 1.0, scores  # the generating latents beat the sample's own mean in every draw
 
 
 def test_oracle_knows_only_what_it_can(tiny_hbn):
