@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     eeg.add_argument("--aux-weight", type=float, default=0.0, dest="aux_weight", metavar="WEIGHT",
                      help="with --multitask: an auxiliary head learning whether each contrast-change response "
                           "was correct, training only, at this loss weight (e.g. 0.1; default 0: none)")
+    eeg.add_argument("--autopsy", action="store_true",
+                     help="end each trained net's job with its autopsy (see `neuroarena autopsy --help`), written "
+                          "next to its record")
+    eeg.add_argument("--autopsy-windows", type=int, default=500, dest="autopsy_windows", metavar="N",
+                     help="test windows the autopsy examines (default 500)")
     eeg.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
                      help="foundation models start from their pretrained weights (default) or from scratch")
     runs = eeg.add_argument_group("where jobs run")
@@ -85,9 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     eeg.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
 
     from neuroarena.challenges.commands import add_score_parser, add_submit_parser
+    from neuroarena.diagnostics.tune_command import add_tune_parser
 
     add_score_parser(sub)
     add_submit_parser(sub)
+    add_tune_parser(sub)
 
     pretrain = sub.add_parser("pretrain", help="pretrain an encoder across subjects",
                               description="Pretrain an encoder across subjects; writes a checkpoint for --init.")
@@ -109,6 +116,21 @@ def _parser() -> argparse.ArgumentParser:
     movies.add_argument("--batch-size", type=int, help="override the recipe's batch size (even)")
     movies.add_argument("--lr", type=float, help="override the recipe's learning rate")
     movies.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
+
+    autopsy = sub.add_parser(
+        "autopsy", help="why a trained net scores what it scores: predictions, gradients, attributions, ablations",
+        description="Examine a finished run's best checkpoint on its test windows: predictions against the dummy, "
+                    "gradient flow, dead and saturated units, Integrated Gradients and GradCAM (with a scalp map), "
+                    "region and time ablations, failure modes and recommendations. Writes autopsy.md, "
+                    "autopsy.json and PNG plots to autopsy/<record>/ next to the run's record.")
+    autopsy.add_argument("run", metavar="RUN", help="a record's .json path, or task/dataset/model/seed "
+                                                    "(e.g. category/simulated/eegnet/33)")
+    autopsy.add_argument("--windows", type=int, default=500, help="test windows to examine (default 500)")
+    autopsy.add_argument("--steps", type=int, default=16, help="Integrated Gradients steps (default 16)")
+    autopsy.add_argument("--segments", type=int, default=5, help="time segments to ablate (default 5)")
+    autopsy.add_argument("--worst", type=int, default=10, help="worst items to list (default 10)")
+    autopsy.add_argument("--seed", type=int, default=0, help="seed of the window sample (default 0)")
+    autopsy.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
 
     doctor = sub.add_parser("doctor", help="check what a run needs: torch and torchaudio, GPU, chromium, home, disk",
                             description="Check the installation and the machine; one line per check, a fix for "
@@ -221,7 +243,8 @@ def _eeg(args: argparse.Namespace) -> None:
                     recipe_overrides=overrides, model_params=model_params, retry=args.retry,
                     embedder=args.embedder, text_adaptation=args.text_adaptation, target=args.target,
                     init=args.init, multitask=args.multitask, aux_weight=args.aux_weight,
-                    progress=console.print, live=console.is_terminal, **data, **_executor_options(args), **kwargs)
+                    autopsy=args.autopsy_windows if args.autopsy else 0, progress=console.print,
+                    live=console.is_terminal, **data, **_executor_options(args), **kwargs)
     from neuroarena.report.leaderboard import leaderboard
 
     _print_leaderboard(leaderboard(frame), "neuroarena leaderboard (this run)")
@@ -301,6 +324,18 @@ def _pretrain(args: argparse.Namespace) -> None:
     Console().print(f"checkpoint: {summary['path']}")
 
 
+def _autopsy(args: argparse.Namespace) -> None:
+    from rich.console import Console
+
+    from neuroarena.diagnostics.autopsy import AutopsyOptions, autopsy_run
+
+    options = AutopsyOptions(n_windows=args.windows, n_steps=args.steps, n_segments=args.segments,
+                             n_worst=args.worst, seed=args.seed)
+    folder = autopsy_run(args.run, options)
+    Console().print((folder / "autopsy.md").read_text().split("## Predictions")[0].rstrip())
+    Console(stderr=True).print(f"written: {folder}")
+
+
 def _doctor() -> None:
     from neuroarena.doctor import run_checks
     from neuroarena.home import neuroarena_home
@@ -324,10 +359,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         use_home(home)
         from neuroarena.challenges.commands import run_score, run_submit
+        from neuroarena.diagnostics.tune_command import run_tune
 
         {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args),
-         "doctor": _doctor, "pretrain": lambda: _pretrain(args),
-         "score": lambda: run_score(args), "submit": lambda: run_submit(args)}[args.command]()
+         "doctor": _doctor, "pretrain": lambda: _pretrain(args), "autopsy": lambda: _autopsy(args),
+         "score": lambda: run_score(args), "submit": lambda: run_submit(args),
+         "tune": lambda: run_tune(args)}[args.command]()
     except NeuroarenaError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None

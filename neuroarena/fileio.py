@@ -257,3 +257,25 @@ def build_folder_once(root: str | Path, write: Callable[[Path], None], check: Ca
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return root
+
+
+def replace_folder(root: str | Path, write: Callable[[Path], None]) -> Path:
+    """Write the folder ``root`` anew: ``write(tmp)`` fills a temporary folder beside it, which then takes the
+    place of the old one (if any). A reader never sees a half-written folder, and a failed ``write`` leaves the
+    old one as it was."""
+    root = Path(root)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    remove_orphans(root.parent, [f".{root.name}.*.tmp", f".{root.name}.*.old"])
+    tmp = make_temp_dir(root.parent, prefix=f".{root.name}.", suffix=".tmp")
+    old = None
+    try:
+        write(tmp)
+        if root.exists():
+            old = make_temp_dir(root.parent, prefix=f".{root.name}.", suffix=".old")
+            os.replace(root, old / root.name)
+        os.rename(tmp, root)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    return root

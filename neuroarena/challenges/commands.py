@@ -83,7 +83,8 @@ def run_submit(args: "argparse.Namespace") -> int:
     import json
     import zipfile
 
-    from neuroarena.challenges.eeg2025_submission import MANIFEST_FILE, package_submission, resolve_run
+    from neuroarena.challenges.eeg2025_submission import MANIFEST_FILE, package_submission
+    from neuroarena.results.lookup import resolve_run
 
     out = package_submission(resolve_run(args.c1), resolve_run(args.c2), Path(args.out))
     with zipfile.ZipFile(out) as archive:

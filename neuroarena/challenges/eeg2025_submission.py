@@ -1,4 +1,4 @@
-"""An EEG Foundation Challenge 2025 submission zip from two trained runs: package it, and find the runs.
+"""An EEG Foundation Challenge 2025 submission zip from two trained runs.
 
 The zip is flat, as the challenge requires ("the zip file needs to single level depth! NO FOLDER",
 velocitatem/eeg2025-official ``submission.py`` @41727a9c)::
@@ -19,7 +19,6 @@ de-standardized (``output * scale + mean``, the training targets' statistics) an
 from __future__ import annotations
 
 import json
-import re
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -29,7 +28,7 @@ from neuroarena.errors import NeuroarenaError
 from neuroarena.prepare.config import MICROVOLTS
 from neuroarena.fileio import atomic_path
 from neuroarena.home import results_dir
-from neuroarena.results.records import JobKey, ResultRecord, ResultStore
+from neuroarena.results.records import ResultRecord
 
 #: What the challenge's scorer feeds every model: channels, samples, sampling rate (Hz).
 N_CHANS, N_TIMES, SFREQ = 129, 200, 100.0
@@ -43,50 +42,6 @@ FORMAT = "neuroarena-eeg2025-submission/1"
 
 #: The input scalings a submission can redo on raw volts: the factor it multiplies them by.
 INPUT_SCALES = {"none": 1.0, "microvolts": MICROVOLTS}
-
-def resolve_run(text: str, root: str | Path | None = None) -> ResultRecord:
-    """The record a ``--c1``/``--c2`` argument names.
-
-    Parameters
-    ----------
-    text : str
-        A record's JSON path, or ``task/dataset/model/seed`` looked up in the results store; the seed part
-        may be ``0``, ``seed-0`` or the record's file stem ``seed-0_<hash>`` (which picks one of several).
-    root : str or Path, optional
-        The results folder (default :func:`~neuroarena.home.results_dir`).
-
-    Raises
-    ------
-    NeuroarenaError
-        No such record, or several (different hashes, listed).
-    """
-    results = Path(root) if root is not None else results_dir()
-    store = ResultStore(results / "records")
-    path = Path(text).expanduser()
-    if text.endswith(".json") or path.is_file():
-        if not path.is_file():
-            raise NeuroarenaError("result record not found", path=path,
-                                  fix="pass a record's .json path or task/dataset/model/seed")
-        return store._read(path)
-    parts = text.strip("/").split("/")
-    match = re.fullmatch(r"(?:seed-)?(-?\d+)(?:_([0-9A-Za-z]+))?", parts[-1]) if len(parts) >= 4 else None
-    if match is None:
-        raise NeuroarenaError(f"cannot read run {text!r}",
-                              fix="pass a record's .json path or task/dataset/model/seed (e.g. rt/hbn/eegnex/0)")
-    task, dataset, model = parts[0], "/".join(parts[1:-2]), parts[-2]
-    seed, config_hash = int(match.group(1)), match.group(2)
-    folder = store.root / JobKey(task, dataset, model, seed, "x").relpath.parent
-    found = sorted(folder.glob(f"seed-{seed}_{config_hash or '*'}.json"))
-    if not found:
-        raise NeuroarenaError(f"no record of run {task}/{dataset}/{model}/seed {seed}", path=folder,
-                              fix=f"run it (neuroarena eeg {task} --dataset {dataset} -m {model} --seeds {seed}), "
-                                  "or pass --home of the results that hold it")
-    if len(found) > 1:
-        listed = ", ".join(f"{p.stem} ({store._read(p).status})" for p in found)
-        raise NeuroarenaError(f"{len(found)} records of run {task}/{dataset}/{model}/seed {seed}: {listed}",
-                              path=folder, fix=f"name one: {task}/{dataset}/{model}/<one of them>, or its .json path")
-    return store._read(found[0])
-
 
 def package_submission(c1: ResultRecord, c2: ResultRecord, out: str | Path) -> Path:
     """Write the flat submission zip of two trained runs (see the module docstring) to ``out``, atomically.

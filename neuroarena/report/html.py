@@ -52,7 +52,8 @@ def _leaderboard_rows(table: pd.DataFrame) -> list[tuple[list[str], str]]:
 
 
 def to_html(table: pd.DataFrame, summary: pd.DataFrame, tests: pd.DataFrame, agreement: pd.DataFrame,
-            plots: dict[str, str], title: str = "neuroarena leaderboard") -> str:
+            plots: dict[str, str], title: str = "neuroarena leaderboard",
+            autopsies: list[dict] | None = None) -> str:
     """The whole page.
 
     Parameters
@@ -64,6 +65,9 @@ def to_html(table: pd.DataFrame, summary: pd.DataFrame, tests: pd.DataFrame, agr
     plots : dict of str
         Caption -> SVG markup (:func:`~neuroarena.report.plots.all_plots`).
     title : str
+    autopsies : list of dict, optional
+        The models' autopsies (:func:`~neuroarena.diagnostics.autopsy.find_autopsies`), ``path`` relative to
+        the page: each is linked from the "Autopsies" section.
     """
     summary_rows = [([r["model"], r["recipe_overrides"] or "-", str(r["n_tasks"]), fmt(r["mean_normalized_rank"]),
                       fmt(r["mean_normalized_score"])], "") for _, r in summary.iterrows()]
@@ -92,6 +96,7 @@ def to_html(table: pd.DataFrame, summary: pd.DataFrame, tests: pd.DataFrame, agr
                "agreement"),
     ]
     sections += _challenge_sections(table)
+    sections += _autopsy_section(autopsies or [])
     body = "\n".join(sections)
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
@@ -115,3 +120,20 @@ def _challenge_sections(table: pd.DataFrame) -> list[str]:
             '<p class="note">Published reference values (final 2025 leaderboard, on the HBN test release; '
             "not measured here, never ranked with the rows above):</p>",
             _table(header, published, "eeg2025-published")]
+
+
+def _autopsy_section(autopsies: list[dict]) -> list[str]:
+    """Links to each model's autopsies (one per seed), when any were written."""
+    if not autopsies:
+        return []
+    rows = []
+    for a in autopsies:
+        link = f'<a href="{escape(str(a["path"]))}">seed {escape(str(a["seed"]))}</a>'
+        score = "-" if a["score"] is None else f"{a['score']:.3f}"
+        rows.append("<tr>" + "".join(f'<td class="text">{escape(str(a[k]))}</td>' for k in ("task", "dataset", "model"))
+                    + f'<td class="text">{link}</td><td>{score}</td><td>{a["recommendations"]}</td></tr>')
+    head = "".join(f'<th class="{cls}">{name}</th>' for name, cls in (
+        ("task", "text"), ("dataset", "text"), ("model", "text"), ("autopsy", "text"), ("score", ""),
+        ("recommendations", "")))
+    return ["<h2>Autopsies (why a model scores what it scores)</h2>",
+            f'<table id="autopsies"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows) + "\n</tbody></table>"]

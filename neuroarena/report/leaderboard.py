@@ -1,6 +1,7 @@
 """The leaderboard: a query over result records, printed and written as markdown, CSV and HTML."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -140,6 +141,7 @@ def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple
     """
     from neuroarena.challenges.eeg2025 import overall_markdown, overall_table
     from neuroarena.report.comparisons import markdown_sections, model_summary, paired_tests, rank_agreement
+    from neuroarena.diagnostics.autopsy import find_autopsies
     from neuroarena.report.html import to_html
     from neuroarena.report.plots import all_plots
 
@@ -151,5 +153,7 @@ def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple
     challenge = overall_markdown(overall_table(table)) if len(table) else ""
     write_text_atomic(paths["markdown"], to_markdown(table) + markdown_sections(summary, tests, agreement) + challenge)
     write_text_atomic(paths["csv"], table.to_csv(index=False))
-    write_text_atomic(paths["html"], to_html(table, summary, tests, agreement, all_plots(table) if len(table) else {}))
+    autopsies = [{**a, "path": os.path.relpath(a["path"], out_dir)} for a in find_autopsies(results_root / "records")]
+    write_text_atomic(paths["html"], to_html(table, summary, tests, agreement, all_plots(table) if len(table) else {},
+                                             autopsies=autopsies))
     return table, paths

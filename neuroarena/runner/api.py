@@ -23,7 +23,8 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                 embedder: str | None = None, text_adaptation: str | None = None,
                 dataset_params: dict[str, Any] | None = None,
                 split: SplitConfig | dict | None = None, target: str | None = None,
-                init: str | Path | None = None, multitask: bool = False, aux_weight: float = 0.0) -> list[JobSpec]:
+                init: str | Path | None = None, multitask: bool = False, aux_weight: float = 0.0,
+                autopsy: int = 0) -> list[JobSpec]:
     """Every (task, dataset, model, seed) job of a request, the reference model included.
 
     A model that cannot predict a task's target kind is skipped on that task with a note; a model named
@@ -33,7 +34,8 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
     the target column of every regression task (none of the tasks regression: an error); ``init`` a
     pretrained checkpoint every trainable net of the request starts from; ``multitask`` trains each net
     once on all the (regression) tasks of the request, a head per task, with an auxiliary correctness head
-    of weight ``aux_weight`` when it is above 0 (models that are no trainable net run each task alone).
+    of weight ``aux_weight`` when it is above 0 (models that are no trainable net run each task alone);
+    ``autopsy`` the test windows each trained net's autopsy examines when its job ends (0: none).
     """
     from neuroarena.models.registry import expand_models, get_model
     from neuroarena.tasks.config import load_task
@@ -79,6 +81,7 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                                     or get_model(name).kind != "net" else str(Path(init).resolve()),
                                     **(dict(multitask=group, aux_weight=float(aux_weight)) if group
                                        and _is_trainable_net(name) else {}),
+                                    autopsy=int(autopsy) if _is_trainable_net(name) else 0,
                                     home=None if home is None else str(home)))
     return jobs
 
@@ -156,7 +159,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
         workers: int = 2, slurm: Any = None, live: bool = False, embedder: str | None = None,
         text_adaptation: str | None = None, dataset_params: dict[str, Any] | None = None,
         split: SplitConfig | dict | None = None, target: str | None = None, init: str | Path | None = None,
-        multitask: bool = False, aux_weight: float = 0.0):
+        multitask: bool = False, aux_weight: float = 0.0, autopsy: int = 0):
     """Run the benchmark grid and return the records as a DataFrame (one row per job, with its test items).
 
     Parameters
@@ -214,6 +217,10 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     aux_weight : float
         With ``multitask``: the weight of an auxiliary head learning whether each contrast-change response was
         correct (training only; 0.1 in the challenge's multitask recipe; 0, the default, adds none).
+    autopsy : int
+        When above 0, each trained net's job ends with its autopsy on this many test windows (see
+        :mod:`neuroarena.diagnostics.autopsy`); a job that was recorded before is skipped, autopsy included
+        (``neuroarena autopsy RUN`` examines it).
     """
     from neuroarena.results.records import ResultStore
     from neuroarena.report.leaderboard import records_with_items
@@ -226,7 +233,10 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     tasks = [task] if isinstance(task, str) else list(task)
     jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say,
                        embedder=embedder, text_adaptation=text_adaptation, dataset_params=dataset_params,
-                       split=split, target=target, init=init, multitask=multitask, aux_weight=aux_weight)
+                       split=split, target=target, init=init, multitask=multitask, aux_weight=aux_weight,
+                       autopsy=autopsy)
+    if autopsy < 0:
+        raise NeuroarenaError(f"--autopsy-windows must be at least 1, got {autopsy}", fix="pass e.g. 500")
     check_home(root)
     clean_home_orphans(root)  # what killed runs of this host left half-written
     from neuroarena.hashing import stable_hash

@@ -43,7 +43,9 @@ class JobSpec:
     the record's model reads ``<model>+init-<first 8 hex of its sha256>``, a row of its own), ``multitask``
     the group of regression tasks the net learns together with this one, a head each (``--multitask``; the
     model reads ``<model>+multitask``, see :mod:`~neuroarena.runner.multitask`) and ``aux_weight`` the weight of
-    its auxiliary correctness head (``--aux-weight``; 0: none; ``<model>+multitask+aux``);
+    its auxiliary correctness head (``--aux-weight``; 0: none; ``<model>+multitask+aux``); ``autopsy`` the
+    number of test windows a trained net's autopsy examines when the job ends (``--autopsy``; 0: none; see
+    :mod:`~neuroarena.diagnostics.autopsy`; it changes no result, so it is not in the hash);
     ``home`` is the root folder, carried explicitly so a job on another machine writes where its controller
     reads.
     """
@@ -62,6 +64,7 @@ class JobSpec:
     init: str | None = None
     multitask: tuple[str, ...] = ()
     aux_weight: float = 0.0
+    autopsy: int = 0
     home: str | None = None
 
     def __post_init__(self) -> None:
@@ -69,6 +72,25 @@ class JobSpec:
             from neuroarena.studies.spec import dataset_spec
 
             object.__setattr__(self, "dataset", dataset_spec(self.dataset))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as JSON-able values (kept in the record: :meth:`from_dict` rebuilds the job from it)."""
+        from dataclasses import asdict
+
+        data = asdict(self)
+        data["dataset"] = self.dataset.model_dump(mode="json")
+        data["split"] = None if self.split is None else self.split.model_dump(mode="json")
+        data["multitask"] = list(self.multitask)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "JobSpec":
+        """The spec :meth:`to_dict` wrote."""
+        values = dict(data)
+        values["dataset"] = DatasetSpec.model_validate(values["dataset"])
+        values["split"] = None if values.get("split") is None else SplitConfig.model_validate(values["split"])
+        values["multitask"] = tuple(values.get("multitask") or ())
+        return cls(**values)
 
     def task_config(self) -> TaskConfig:
         """The task, with ``text_adaptation``, ``split`` and ``target`` applied."""
@@ -225,6 +247,46 @@ def _caption_encoder(task: TaskConfig, targets: TaskTargets, captions, embedder:
     return CaptionTargets(tower, texts)
 
 
+@dataclass
+class JobContext:
+    """What a job's net trains and is scored on: the task, study, window store, split and targets.
+
+    ``tables`` are the stimulus tables of the embedding spaces, ``captions`` the stimuli's captions (caption
+    tasks) and ``encoder`` the trainable caption targets (None when the text encoder is frozen).
+    """
+
+    task: TaskConfig
+    study: Any
+    store: Any
+    spaces: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    split: Any
+    audit: Any
+    targets: TaskTargets
+    captions: pd.Series | None
+    encoder: Any
+
+
+def job_context(spec: JobSpec, task: TaskConfig | None = None, study=None, store=None,
+                spaces: dict[str, Any] | None = None) -> JobContext:
+    """The :class:`JobContext` of ``spec``; ``study``, ``store`` and ``spaces`` are opened when not given.
+
+    The split is audited: a leak is an error, as in the job itself."""
+    task = spec.task_config() if task is None else task
+    if study is None or store is None:
+        study, store = open_store(spec, task)
+    spaces = job_spaces(task, study, spec.embedder) if spaces is None else spaces
+    needs_stimuli = task.target.source == "caption" or any(s["name"] != "features" for s in spaces.values())
+    stimuli = study.stimuli() if spaces and needs_stimuli else None
+    tables = _tables(task, study, spaces, stimuli)
+    split, audit = _audited_split(task, store.metadata, str(store.root))
+    targets = make_targets(task, store.metadata, split, tables.get("target"), str(store.root),
+                           reference_table=tables.get("reference"))
+    captions = stimuli["caption"] if stimuli is not None and task.target.source == "caption" else None
+    encoder = _caption_encoder(task, targets, captions, spaces.get("target", {}).get("name", ""))
+    return JobContext(task, study, store, spaces, tables, split, audit, targets, captions, encoder)
+
+
 def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, targets: TaskTargets,
                        model_spec, model, encoder=None) -> dict[str, Any]:
     """Fit ``model`` on train (monitoring val) and return val/test outputs and training facts.
@@ -276,7 +338,7 @@ def _train_and_predict(spec: JobSpec, task: TaskConfig, recipe: Recipe, store, t
                           monitor_mode="max" if metric_info(task.monitor).higher_is_better else "min")
             module = fit.module
             training |= {"epochs": fit.epochs, "best_epoch": fit.best_epoch, "best_val_monitor": fit.best_monitor,
-                         "history": fit.history}
+                         "history": fit.history, "gradient_flow": fit.gradient_flow}
         else:
             module = DecoderModule(model, objective, recipe, 1, monitor, target_encoder=encoder)
             training |= {"epochs": 0, "note": "untrained: evaluated at its seeded initialisation"}
@@ -308,16 +370,10 @@ def run_job(spec: JobSpec) -> ResultRecord:
             study_params = study.params()
             spaces = job_spaces(task, study, spec.embedder)
             key = spec.key(task, study_params, spaces, store_key(study, spec.prepare_config(task)))
-            needs_stimuli = task.target.source == "caption" or any(s["name"] != "features" for s in spaces.values())
-            stimuli = study.stimuli() if spaces and needs_stimuli else None
-            tables = _tables(task, study, spaces, stimuli)
             recipe = spec.recipe(task)
-            metadata = store.metadata
-            split, audit = _audited_split(task, metadata, str(store.root))
-            targets = make_targets(task, metadata, split, tables.get("target"), str(store.root),
-                                   reference_table=tables.get("reference"))
-            captions = stimuli["caption"] if stimuli is not None and task.target.source == "caption" else None
-            encoder = _caption_encoder(task, targets, captions, spaces.get("target", {}).get("name", ""))
+            context = job_context(spec, task, study, store, spaces)
+            tables, metadata, audit = context.tables, store.metadata, context.audit
+            targets, captions, encoder = context.targets, context.captions, context.encoder
             model_spec = get_model(spec.model)
             joint = _joint_tasks(spec, task, store, targets) if spec.multitask else None
             n_outputs = joint.n_outputs if joint else targets.n_outputs
@@ -375,9 +431,9 @@ def run_job(spec: JobSpec) -> ResultRecord:
                 primary_metric=task.primary_metric, ceiling=ceiling, reference=reference,
                 model_family=model_spec.family, n_params=n_params,
                 n_trainable_params=n_trainable, training=result["training"], analyses=analyses,
-                data={"store": str(store.root), "store_hash": store.config_hash, "n_chans": store.n_chans,
-                      "n_times": store.n_times, "sfreq": store.sfreq, "n_subjects": len(targets.subjects),
-                      "preprocessing": store.manifest.get("adapted", []),
+                data={"job": spec.to_dict(), "store": str(store.root), "store_hash": store.config_hash,
+                      "n_chans": store.n_chans, "n_times": store.n_times, "sfreq": store.sfreq,
+                      "n_subjects": len(targets.subjects), "preprocessing": store.manifest.get("adapted", []),
                       "skipped": store.manifest.get("skipped", []), **({"excluded": targets.excluded}
                                                                          if targets.excluded else {}),
                       "spaces": spaces, "split": audit.to_dict(),
@@ -396,8 +452,33 @@ def run_job(spec: JobSpec) -> ResultRecord:
             if key is None:
                 key = JobKey(task.name, spec.dataset.label, spec.model, spec.seed, "unresolved")
             recipe = spec.recipe(task)
-    return ResultRecord(
+    record = ResultRecord(
         key=key, status=status, error=error, metrics=metrics, val_metrics=val_metrics, test_items=test_items,
         wall_time_s=round(time.perf_counter() - start, 3), peak_memory_mb=round(memory.peak_mb, 1),
         recipe=recipe.model_dump(mode="json"), recipe_overrides=recipe.overrides(), **details,
     )
+    if spec.autopsy and status == "ok" and result.get("net") is not None:
+        net = result["net"]
+        if joint is not None:  # the job's own task's column of the multitask net
+            from neuroarena.training.multitask import OutputColumn
+
+            net = OutputColumn(net, joint.primary)
+        record.training["autopsy"] = _autopsy(spec, record, net, context)
+    return record
+
+
+def _autopsy(spec: JobSpec, record: ResultRecord, net, context: JobContext) -> dict[str, Any]:
+    """Examine the job's trained net (``--autopsy``): the folder written (relative to the results folder) and
+    the seconds it took, or the error that stopped it (the job's result stands either way)."""
+    from neuroarena.diagnostics.autopsy import AutopsyOptions, autopsy_folder, examine, write_autopsy
+    from neuroarena.home import results_dir
+    from neuroarena.results.lookup import record_path
+
+    start = time.perf_counter()
+    try:
+        report = examine(net, context, record, AutopsyOptions(n_windows=spec.autopsy, seed=spec.seed))
+        folder = write_autopsy(report, autopsy_folder(record_path(record)), context.store.chs_info,
+                               context.store.sfreq)
+    except Exception as err:  # noqa: BLE001 - the autopsy never fails the job
+        return {"error": f"{type(err).__name__}: {err}"}
+    return {"folder": str(folder.relative_to(results_dir())), "seconds": round(time.perf_counter() - start, 3)}

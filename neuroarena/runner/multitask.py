@@ -178,7 +178,7 @@ def train_jointly(joint: JointTasks, net: "Any", recipe: "Recipe", seed: int, wo
         fit = fit_net(net, joint.joint("train"), val, objective, joint.monitor(val), recipe, seed, workdir,
                       monitor_mode="max" if joint.higher_is_better else "min")
         facts = {"epochs": fit.epochs, "best_epoch": fit.best_epoch, "best_val_monitor": fit.best_monitor,
-                 "history": fit.history}
+                 "history": fit.history, "gradient_flow": fit.gradient_flow}
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:
             torch.save({"state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from neuroarena.training.data import WindowBatches, make_loader
+from neuroarena.training.gradient_flow import GradientFlow
 from neuroarena.training.module import DecoderModule, MonitorFn
 from neuroarena.training.recipe import Recipe
 
@@ -31,6 +32,7 @@ class NetFit:
     best_epoch: int
     best_monitor: float
     history: list[dict[str, float]] = field(default_factory=list)
+    gradient_flow: dict = field(default_factory=dict)
 
 
 def precision_for(recipe: Recipe) -> str:
@@ -75,6 +77,7 @@ def fit_net(
     train_sampler: torch.utils.data.Sampler | None = None,
 ) -> NetFit:
     """Train ``net`` under ``recipe`` with early stopping on the monitored metric; load the best checkpoint.
+    Each layer's gradient flow is recorded per epoch (:class:`~neuroarena.training.gradient_flow.GradientFlow`).
 
     Parameters
     ----------
@@ -116,7 +119,8 @@ def fit_net(
     stopping = L.pytorch.callbacks.EarlyStopping(
         monitor="val_monitor", mode=monitor_mode, patience=recipe.patience, check_finite=False
     )
-    trainer = _trainer(recipe, workdir, [checkpoint, stopping], recipe.max_epochs)
+    flow = GradientFlow()
+    trainer = _trainer(recipe, workdir, [checkpoint, stopping, flow], recipe.max_epochs)
     trainer.fit(module, train_loader, val_loader)
     best = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
     module.load_state_dict(best["state_dict"])
@@ -130,6 +134,7 @@ def fit_net(
         best_epoch=int(module.history[best_index]["epoch"]) if module.history else 0,
         best_monitor=float(scores[best_index]) if scores else float("nan"),
         history=list(module.history),
+        gradient_flow=flow.summary(),
     )
 
 

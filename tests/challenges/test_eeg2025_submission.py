@@ -18,12 +18,13 @@ import torch
 from neuroarena.challenges.eeg2025_export import export_torchscript
 from neuroarena.challenges.eeg2025_scoring import challenge_windows, score_submission
 from neuroarena.challenges.eeg2025_submission import (
-    MANIFEST_FILE, SUBMISSION_FILE, WEIGHTS, package_submission, resolve_run,
+    MANIFEST_FILE, SUBMISSION_FILE, WEIGHTS, package_submission,
 )
 from neuroarena.cli import main
 from neuroarena.errors import NeuroarenaError
 from neuroarena.home import results_dir
 from neuroarena.prepare.config import MICROVOLTS
+from neuroarena.results.lookup import resolve_run
 from neuroarena.results.records import ResultStore
 from neuroarena.runner.checkpoints import load_checkpoint, rebuild_net
 from neuroarena.runner.job import JobSpec, open_store, run_job

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from neuroarena.prepare.config import PrepareConfig
+    from neuroarena.studies.simulated.truth import InformationMap
 
 
 class Simulated(Study):
@@ -124,3 +125,12 @@ class Simulated(Study):
             with open(tmp, "wb") as stream:
                 np.save(stream, scores)
         return scores
+
+    def information_map(self, target: str, channels: Sequence[str], times: np.ndarray,
+                        reference: str | None = "average") -> "InformationMap":
+        """Where the simulation put the decodable signal for ``target`` (``"image"`` or ``"category"``), on
+        ``channels`` (n_chans,) at ``times`` (n_times,), s from the stimulus onset: see
+        :func:`~neuroarena.studies.simulated.truth.information_map`."""
+        from neuroarena.studies.simulated.truth import information_map
+
+        return information_map(self, target, channels, times, reference)

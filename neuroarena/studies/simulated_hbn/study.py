@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from neuroarena.prepare.config import PrepareConfig
+    from neuroarena.studies.simulated.truth import InformationMap
 
 #: Regression targets the oracle predicts: the response time (its events column and the challenge's names) ...
 RT_TARGETS = ("rt", "rt_from_stimulus", "rt_from_trialstart")
@@ -136,3 +137,12 @@ class SimulatedHbn(Hbn2025Challenge):
             raise NeuroarenaError("some windows are not of a contrast-change run", path=self.root,
                                   fix="score the rt oracle on contrast-change windows")
         return out[:, None]
+
+    def information_map(self, target: str, channels: Sequence[str], times: np.ndarray,
+                        reference: str | None = "average") -> "InformationMap":
+        """Where the simulation put the decodable signal for ``target`` (``"rt"``), on ``channels`` (n_chans,) at
+        ``times`` (n_times,), s from the stimulus (target) onset: see
+        :func:`~neuroarena.studies.simulated_hbn.truth.hbn_information_map`."""
+        from neuroarena.studies.simulated.truth import information_map
+
+        return information_map(self, target, channels, times, reference)
