@@ -10,18 +10,6 @@ from neuroarena.diagnostics.sample import AutopsySample
 GROUPS = ("subject", "session")
 
 
-def dummy_outputs(sample: AutopsySample) -> np.ndarray:
-    """What the dummy baseline (fitted on all training targets) answers on the sample, shape (n, ...)."""
-    from neuroarena.models.baselines import build_dummy
-
-    targets = sample.context.targets
-    y_train = targets.y["train"]
-    dummy = build_dummy(n_chans=1, n_outputs=targets.n_outputs, n_times=1, sfreq=1.0, chs_info=None,
-                        target_kind=targets.kind)
-    dummy.fit(np.zeros((len(y_train), 1)), y_train)
-    return dummy.predict(np.zeros((len(sample.positions), 1)))
-
-
 def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
@@ -97,7 +85,9 @@ def predictions(sample: AutopsySample) -> dict[str, Any]:
     the confusion matrix (classes x classes, rows true), per-class recall and predicted shares; predicted vs
     true values, residuals, Pearson r and ``spread_ratio`` (std of predictions / std of targets); or the rank
     of each window's true item among the sample's candidates."""
-    dummy = dummy_outputs(sample)
+    from neuroarena.runner.ceiling import dummy_outputs
+
+    dummy = dummy_outputs(sample.context.targets, len(sample.positions))
     kind = sample.context.targets.kind
     detail = {"classification": _classification, "regression": _regression}.get(kind, _retrieval)(sample)
     return {"kind": kind, "metric": sample.metric, "higher_is_better": sample.higher_is_better,

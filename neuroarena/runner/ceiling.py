@@ -79,14 +79,20 @@ def dummy_score(task: "TaskConfig", targets: "TaskTargets", positions: np.ndarra
                 limit_train: int | None = None) -> float:
     """The primary metric of the reference model (``dummy``: predicts from the training targets alone) on the
     test windows at ``positions``, trained on the first ``limit_train`` training windows (all when None)."""
+    outputs = dummy_outputs(targets, len(positions), limit_train)
+    return targets.score("test", [task.primary_metric], outputs, positions)[task.primary_metric]
+
+
+def dummy_outputs(targets: "TaskTargets", n: int, limit_train: int | None = None) -> np.ndarray:
+    """What the dummy, fitted on the first ``limit_train`` training targets (all when None), answers for ``n``
+    windows: labels, shape (n,), or outputs, shape (n, n_outputs)."""
     from neuroarena.models.baselines import build_dummy
 
     y_train = targets.y["train"][:limit_train]
     dummy = build_dummy(n_chans=1, n_outputs=targets.n_outputs, n_times=1, sfreq=1.0, chs_info=None,
                         target_kind=targets.kind)
     dummy.fit(np.zeros((len(y_train), 1)), y_train)
-    outputs = dummy.predict(np.zeros((len(positions), 1)))
-    return targets.score("test", [task.primary_metric], outputs, positions)[task.primary_metric]
+    return dummy.predict(np.zeros((n, 1)))
 
 
 def reference_scores(metric: str, score: float, dummy: float, ceiling: float | None) -> dict[str, float | None]:
