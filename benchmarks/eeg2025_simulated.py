@@ -24,6 +24,10 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def window_speed(dataset: str, home: Path) -> list[tuple[str, int, float]]:
@@ -83,6 +87,16 @@ def movie_references(dataset: str, val_subjects: list[str]) -> tuple[float, floa
             cross_subject_top1(sources.reshape(len(X), -1), stimulus, index))
 
 
+def checked(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """``frame`` unchanged when every job finished; otherwise stop with the failed jobs and their errors."""
+    failed = frame[frame["status"] != "ok"]
+    if len(failed):
+        lines = [f"{r.task}/{r.model} seed {r.seed}: {r.status}: {str(r.error).splitlines()[-1] if r.error else ''}"
+                 for r in failed.drop_duplicates(["task", "model", "seed"]).itertuples()]
+        raise SystemExit("jobs did not finish (rerun with --home and retry):\n  " + "\n  ".join(lines))
+    return frame
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=None, help="neuroarena home (default: a temporary folder)")
@@ -119,10 +133,11 @@ def main() -> None:
 
     nets = [m for m in args.models if get_model(m).kind == "net"]
     others = [m for m in args.models if m not in nets]
-    frame = neuroarena.run(["rt", "externalizing"], others or ["dummy"], dataset=args.dataset, seeds=args.seeds,
-                           home=home)  # estimators and dummy take no recipe
-    frame = pd.concat([frame, neuroarena.run(["rt", "externalizing"], nets, dataset=args.dataset, seeds=args.seeds,
-                                             home=home, recipe_overrides=overrides).query("model != 'dummy'")])
+    frame = checked(neuroarena.run(["rt", "externalizing"], others or ["dummy"], dataset=args.dataset,
+                                   seeds=args.seeds, home=home))  # estimators and dummy take no recipe
+    frame = pd.concat([frame, checked(neuroarena.run(["rt", "externalizing"], nets, dataset=args.dataset,
+                                                     seeds=args.seeds, home=home, recipe_overrides=overrides))
+                       .query("model != 'dummy'")])
     table = leaderboard(frame).set_index(["task", "model"])
     print("\n2. NRMSE on the test release (lower is better; mean ± std over seeds, 95 % interval)")
     print(f"  {'model':<14} {'C1 (rt)':>28} {'C2 (externalizing)':>28} {'overall':>8}")
@@ -144,8 +159,8 @@ def main() -> None:
     pretrain = {**overrides, **({"max_epochs": args.pretrain_epochs} if args.pretrain_epochs else {}),
                 **({"batch_size": args.pretrain_batch_size} if args.pretrain_batch_size else {})}
     rows = [frame[frame["model"].isin(["dummy", net])].assign(model=lambda f: f["model"].replace(net, "scratch"))]
-    rows.append(neuroarena.run(["rt", "externalizing"], [net], dataset=args.dataset, seeds=args.seeds, home=home,
-                               recipe_overrides=overrides, **multitask).query("model != 'dummy'")
+    rows.append(checked(neuroarena.run(["rt", "externalizing"], [net], dataset=args.dataset, seeds=args.seeds,
+                                       home=home, recipe_overrides=overrides, **multitask)).query("model != 'dummy'")
                 .assign(model="multitask"))
     for seed in args.seeds:
         summary = pretrain_movies(PretrainSpec(dataset=args.dataset, model=net, seed=seed, home=str(home),
@@ -156,8 +171,8 @@ def main() -> None:
         print(f"  seed {seed}: pretrained on {len(summary['subjects'])} subjects ({summary['epochs']} epochs), "
               f"cross-subject top-1 {summary['best_val_top1']:.3f} (chance {summary['chance']:.3f}){untrained}")
         for label, extra in (("pretrained", {}), ("pretrained+multitask", multitask)):
-            started = neuroarena.run(["rt", "externalizing"], [net], dataset=args.dataset, seeds=[seed],
-                                     home=home, recipe_overrides=overrides, init=summary["path"], **extra)
+            started = checked(neuroarena.run(["rt", "externalizing"], [net], dataset=args.dataset, seeds=[seed],
+                                             home=home, recipe_overrides=overrides, init=summary["path"], **extra))
             rows.append(started.query("model != 'dummy'").assign(model=label))
     conditions = leaderboard(pd.concat(rows)).set_index(["task", "model"])
     print(f"  {'condition':<22} {'C1 (rt)':>28} {'C2 (externalizing)':>28} {'overall':>8}")

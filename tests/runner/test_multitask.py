@@ -104,6 +104,8 @@ def test_one_fit_serves_every_task_of_the_group(trained):
     assert rt.key.model == ext.key.model == "eegnet+multitask+aux"
     first, second = rt.training["multitask"], ext.training["multitask"]
     assert (first["reused"], second["reused"]) == (False, True)  # the second job trained nothing
+    assert rt.training["gradient_flow"] == ext.training["gradient_flow"]  # kept with the shared weights
+    assert rt.training["gradient_flow"]["layers"] and rt.training["gradient_flow"]["grad_norm"]
     assert first["shared_fit"] == second["shared_fit"] and (first["column"], second["column"]) == (0, 1)
     assert rt.training["objective"] == {"terms": ["mse:rt", "mse:externalizing", f"bce:{AUX_COLUMN}"],
                                         "weights": [1.0, 1.0, 0.1]}
