@@ -18,8 +18,8 @@ def _parser() -> argparse.ArgumentParser:
                                        "(default: $NEUROARENA_HOME or ~/.neuroarena)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    lister = sub.add_parser("list", help="list tasks, models or studies")
-    lister.add_argument("what", choices=["tasks", "models", "studies"])
+    lister = sub.add_parser("list", help="list tasks, models, studies, alignment benchmarks or models of vision")
+    lister.add_argument("what", choices=["tasks", "models", "studies", "benchmarks", "vision"])
 
     eeg = sub.add_parser("eeg", help="run EEG decoding tasks", description="Run EEG decoding tasks: "
                          "prepare the data, train and test every model with every seed, print the leaderboard.")
@@ -75,23 +75,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="test windows the autopsy examines (default 500)")
     eeg.add_argument("--pretrained", action=argparse.BooleanOptionalAction, default=None,
                      help="foundation models start from their pretrained weights (default) or from scratch")
-    runs = eeg.add_argument_group("where jobs run")
-    runs.add_argument("--executor", choices=["inprocess", "local", "slurm"], default="inprocess",
-                      help="inprocess: one job after the other (default); local: --workers processes; "
-                           "slurm: one job array through submitit")
-    runs.add_argument("--workers", type=int, help="worker processes of --executor local (default: 2)")
-    runs.add_argument("--partition", help="Slurm partition (default: the cluster's)")
-    runs.add_argument("--gpus", type=int, help="GPUs per Slurm job (default: 0)")
-    runs.add_argument("--cpus", type=int, help="CPU cores per Slurm job (default: 4)")
-    runs.add_argument("--mem", type=float, metavar="GB", help="memory per Slurm job in GB (default: the cluster's)")
-    runs.add_argument("--time", help="time limit per Slurm job: minutes or [D-]HH:MM:SS (default: 240)")
-    runs.add_argument("--array-parallelism", type=int, metavar="N",
-                      help="at most N Slurm jobs of the array run at once (default: 64)")
+    _add_executor_options(eeg)
     eeg.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
 
+    from neuroarena.alignment.commands import add_align_parser
     from neuroarena.challenges.commands import add_score_parser, add_submit_parser
     from neuroarena.diagnostics.tune_command import add_tune_parser
 
+    add_align_parser(sub, _add_executor_options)
     add_score_parser(sub)
     add_submit_parser(sub)
     add_tune_parser(sub)
@@ -139,8 +130,27 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="print the leaderboard and write markdown and CSV")
     report.add_argument("--out", help="folder for leaderboard.md/.csv (default: <home>/results/report)")
+    report.add_argument("--rank-benchmarks", action="store_true", dest="rank_benchmarks",
+                        help="also print the alignment benchmarks ordered by their mean ceiled score over the models "
+                             "(hardest first), with a bootstrap interval over models")
     report.add_argument("--home", dest="sub_home", help=argparse.SUPPRESS)
     return parser
+
+
+def _add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--executor``, ``--workers`` and the Slurm options of a command that runs a grid."""
+    runs = parser.add_argument_group("where jobs run")
+    runs.add_argument("--executor", choices=["inprocess", "local", "slurm"], default="inprocess",
+                      help="inprocess: one job after the other (default); local: --workers processes; "
+                           "slurm: one job array through submitit")
+    runs.add_argument("--workers", type=int, help="worker processes of --executor local (default: 2)")
+    runs.add_argument("--partition", help="Slurm partition (default: the cluster's)")
+    runs.add_argument("--gpus", type=int, help="GPUs per Slurm job (default: 0)")
+    runs.add_argument("--cpus", type=int, help="CPU cores per Slurm job (default: 4)")
+    runs.add_argument("--mem", type=float, metavar="GB", help="memory per Slurm job in GB (default: the cluster's)")
+    runs.add_argument("--time", help="time limit per Slurm job: minutes or [D-]HH:MM:SS (default: 240)")
+    runs.add_argument("--array-parallelism", type=int, metavar="N",
+                      help="at most N Slurm jobs of the array run at once (default: 64)")
 
 
 def _list(what: str) -> None:
@@ -163,6 +173,10 @@ def _list(what: str) -> None:
             table.add_column(col, no_wrap=col == "model")
         for m in list_models():
             table.add_row(m.name, m.family, m.kind, ",".join(sorted(m.targets)), m.description)
+    elif what in ("benchmarks", "vision"):
+        from neuroarena.alignment.commands import list_alignment
+
+        list_alignment(what, table)
     else:
         from neuroarena.studies.registry import STUDIES
 
@@ -303,7 +317,12 @@ def _report(args: argparse.Namespace) -> None:
 
     out = Path(args.out) if args.out else results_dir() / "report"
     table, paths = write_report(results_dir(), out)
-    _print_leaderboard(table, "neuroarena leaderboard")
+    if len(table) or "alignment_csv" not in paths:
+        _print_leaderboard(table, "neuroarena leaderboard")
+    if "alignment_csv" in paths:
+        from neuroarena.alignment.commands import print_alignment
+
+        print_alignment(results_dir(), rank=args.rank_benchmarks)
     Console(stderr=True).print("written: " + ", ".join(str(p) for p in paths.values()))
 
 
@@ -358,13 +377,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         from neuroarena.runner.home import use_home
 
         use_home(home)
+        from neuroarena.alignment.commands import run_align
         from neuroarena.challenges.commands import run_score, run_submit
         from neuroarena.diagnostics.tune_command import run_tune
 
         {"list": lambda: _list(args.what), "eeg": lambda: _eeg(args), "report": lambda: _report(args),
          "doctor": _doctor, "pretrain": lambda: _pretrain(args), "autopsy": lambda: _autopsy(args),
-         "score": lambda: run_score(args), "submit": lambda: run_submit(args),
-         "tune": lambda: run_tune(args)}[args.command]()
+         "score": lambda: run_score(args), "align": lambda: run_align(args, _executor_options(args)),
+         "submit": lambda: run_submit(args), "tune": lambda: run_tune(args)}[args.command]()
     except NeuroarenaError as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -137,7 +137,8 @@ def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple
     table : DataFrame
         From :func:`leaderboard`.
     paths : dict
-        ``markdown``, ``csv`` and ``html`` -> the written file.
+        ``markdown``, ``csv`` and ``html`` -> the written file; with alignment records also
+        ``alignment_markdown``, ``alignment_csv`` and each curve plot (:mod:`neuroarena.alignment.report`).
     """
     from neuroarena.challenges.eeg2025 import overall_markdown, overall_table
     from neuroarena.report.comparisons import markdown_sections, model_summary, paired_tests, rank_agreement
@@ -145,7 +146,8 @@ def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple
     from neuroarena.report.html import to_html
     from neuroarena.report.plots import all_plots
 
-    records = records_with_items(ResultStore(results_root / "records"))
+    stored = list(ResultStore(results_root / "records"))
+    records = records_with_items(r for r in stored if r.model_family != "vision")  # alignment: its own report
     table = leaderboard(records, n_boot=n_boot)
     summary, tests, agreement = model_summary(table), paired_tests(records, table), rank_agreement(table)
     paths = {"markdown": out_dir / "leaderboard.md", "csv": out_dir / "leaderboard.csv",
@@ -156,4 +158,8 @@ def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple
     autopsies = [{**a, "path": os.path.relpath(a["path"], out_dir)} for a in find_autopsies(results_root / "records")]
     write_text_atomic(paths["html"], to_html(table, summary, tests, agreement, all_plots(table) if len(table) else {},
                                              autopsies=autopsies))
+    if any(r.model_family == "vision" for r in stored):
+        from neuroarena.alignment.report import write_alignment_report
+
+        paths |= write_alignment_report(stored, out_dir, n_boot=n_boot)
     return table, paths

@@ -56,6 +56,8 @@ def job_key(spec: JobSpec, studies: dict[str, Any] | None = None) -> JobKey:
     from neuroarena.prepare.build import store_key
     from neuroarena.runner.stimulus_spaces import job_spaces
 
+    if not isinstance(spec, JobSpec):  # another kind of job (an alignment benchmark) keys itself
+        return spec.record_key()
     if spec.home is not None:  # the dataset's default root lies under the job's home, as in run_job
         use_home(spec.home)
     task, name = spec.task_config(), stable_hash(spec.dataset)
@@ -119,7 +121,7 @@ def attempt(spec: JobSpec, records: str, retry_before: float | None = None, wait
         existing = store.get(key)
         if existing is not None and not rerun(store, existing, retry_before):
             return Attempt(record=existing)
-        record = run_job(spec)
+        record = run_job(spec) if isinstance(spec, JobSpec) else spec.run()
         if record.status != "ok" and record.key != key:
             record = replace(record, key=key)
         return Attempt(record=keep(store, record), ran=True)
@@ -132,7 +134,8 @@ def execute(spec: JobSpec, records: str, retry_before: float | None = None) -> R
 
 def lost_record(spec: JobSpec, key: JobKey, error: str) -> ResultRecord:
     """The failed record of a job whose worker ended without writing one."""
-
+    if not isinstance(spec, JobSpec):
+        return spec.lost_record(key, error)
     recipe = spec.recipe(spec.task_config())
     return ResultRecord(key=key, status="failed", error=error, recipe=recipe.model_dump(mode="json"),
                         recipe_overrides=recipe.overrides())

@@ -1,0 +1,1 @@
+"""Alignment: models of vision scored against EEG and behaviour, with noise ceilings."""
