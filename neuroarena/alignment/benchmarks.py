@@ -49,14 +49,14 @@ STUDIES = {
   title={Human EEG recordings for 1,854 concepts presented in rapid serial visual presentation streams},
   author={Grootswagers, Tijl and Zhou, Ivy and Robinson, Amanda K and Hebart, Martin N and Carlson, Thomas A},
   journal={Scientific Data}, volume={9}, number={1}, pages={3}, year={2022}}"""),
-    "wang2025": ("wang2025multisession", None, """@misc{wang2025multisession,
-  title={A multi-subject, multi-session EEG dataset of natural images (OpenNeuro ds005589)}, year={2025}}"""),
 }
 THINGS_BIBTEX = """@article{hebart2023things,
   title={THINGS-data, a multimodal collection of large-scale datasets for investigating object representations
          in human brain and behavior},
   author={Hebart, Martin N and Contier, Oliver and Teichmann, Lina and others}, journal={eLife},
   volume={12}, pages={e82580}, year={2023}}"""
+#: Fewest training and test images a neural benchmark scores (a correlation over stimuli needs three).
+MIN_IMAGES = 3
 KINDS = ("encoding-ridgecv", "encoding-pls", "encoding-time", "rsa", "cka")
 
 
@@ -163,6 +163,9 @@ class Benchmark:
 
             return odd_one_out_benchmark(self, model)
         assembly, stimuli, _ = self.data
+        if min(len(assembly.test_stimuli), len(assembly.train_stimuli)) < MIN_IMAGES:
+            raise NeuroarenaError(f"{len(assembly.train_stimuli)} training and {len(assembly.test_stimuli)} test "
+                                  "images: too few to score", fix=f"score on {MIN_IMAGES} or more of each")
         model.start_recording("eeg", [(t, t + 10.0) for t in assembly.times_ms])
         train = model.look_at(stimuli.loc[list(assembly.train_stimuli)]).values
         test = model.look_at(stimuli.loc[list(assembly.test_stimuli)]).values

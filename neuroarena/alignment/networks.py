@@ -235,14 +235,14 @@ def huggingface_network(folder: str | Path, pretrained: bool = True, size: int =
                               fix="download the model folder (e.g. `hf download facebook/dinov2-base --local-dir "
                                   "DIR`) and pass it (--weights DIR)")
     config = AutoConfig.from_pretrained(path)
-    kind = CLIPVisionModel if config.model_type == "clip" else AutoModel
-    torch.manual_seed(0)
+    clip = config.model_type == "clip"
+    torch.manual_seed(0)  # the random-weight control is the same network every time
     if pretrained:
-        module = kind.from_pretrained(path)
+        module = (CLIPVisionModel if clip else AutoModel).from_pretrained(path)
     else:
-        module = kind.from_config(config.vision_config if config.model_type == "clip" else config)
+        module = CLIPVisionModel(config.vision_config) if clip else AutoModel.from_config(config)
     blocks = tuple(name for name, _ in module.named_modules() if re.fullmatch(r"(.+\.)?layers?\.\d+", name))
     content = {"kind": f"huggingface:{config.model_type}", "weights": state_hash(module), "size": size}
-    if config.model_type == "clip":
+    if clip:
         return HuggingFaceNetwork(module, blocks, content, *CLIP_NORMALISATION)
     return HuggingFaceNetwork(module, blocks, content)

@@ -130,3 +130,33 @@ def test_users_register_their_own_models():
         assert vision_model_names(["mean-colour"]) == ["mean-colour"]
     finally:
         VISION_MODELS.pop("mean-colour")
+
+
+@pytest.fixture(scope="module")
+def tiny_hf(tmp_path_factory):
+    """A tiny DINOv2 and a tiny CLIP, random weights from a config, saved as local model folders."""
+    from transformers import CLIPConfig, CLIPModel, Dinov2Config, Dinov2Model
+
+    root = tmp_path_factory.mktemp("hf")
+    Dinov2Model(Dinov2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                             image_size=32, patch_size=8)).save_pretrained(root / "dinov2")
+    vision = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, image_size=32,
+                  patch_size=8)
+    text = dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, vocab_size=100)
+    CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=16)).save_pretrained(root / "clip")
+    return root
+
+
+def test_huggingface_vision_models_from_a_local_folder(tiny_hf, photos):
+    from neuroarena.alignment.networks import huggingface_network
+
+    images = [Image.open(p).convert("RGB") for p in photos["image"]][:3]
+    for kind in ("dinov2", "clip"):
+        net = huggingface_network(tiny_hf / kind, size=32)
+        assert len(net.layers) == 2, net.layers  # the encoder blocks
+        out = net.activations(images, list(net.layers))
+        assert all(v.shape == (3, 32) and np.isfinite(v).all() for v in out.values())
+        untrained = huggingface_network(tiny_hf / kind, pretrained=False, size=32)
+        assert untrained.content["weights"] != net.content["weights"] and untrained.layers == net.layers
+    with pytest.raises(NeuroarenaError, match="no HuggingFace model here"):
+        huggingface_network(tiny_hf / "missing")
