@@ -26,7 +26,8 @@ def add_align_parser(sub: Any, add_executor_options: Callable[[argparse.Argument
                        help="networks with random weights: the control of what training added (<model>-untrained)")
     align.add_argument("--weights", metavar="FILE|DIR",
                        help="weights of the networks that need them: a torchvision .pth, a HuggingFace folder")
-    align.add_argument("--layer", help="commit this layer to the EEG (default: chosen on the selection benchmark)")
+    align.add_argument("--layer", help="commit this layer to the EEG, or to IT on behaviour benchmarks (default: "
+                                       "for the EEG chosen on the selection benchmark, for IT the layer at its depth)")
     align.add_argument("--normalisation", choices=["r2/ceiling", "(r/ceiling)^2"], default="r2/ceiling",
                        help="how encoding scores are ceiled (recorded; default r2/ceiling)")
     align.add_argument("--n-triplets", type=int, dest="n_triplets", help="simulated odd-one-out triplets (20000)")

@@ -24,8 +24,9 @@ from neuroarena.studies.spec import DatasetSpec, dataset_spec
 class AlignmentSpec:
     """Everything an alignment job needs; picklable, so every executor can ship it.
 
-    ``layer`` commits that layer to the EEG (default: chosen on the selection benchmark, see
-    :mod:`~neuroarena.alignment.selection`); ``weights`` is the local weights file or folder of a network
+    ``layer`` commits that layer to what the benchmark records -- the EEG, or IT for behaviour (default: for
+    the EEG chosen on the selection benchmark, see :mod:`~neuroarena.alignment.selection`; for IT the layer at
+    IT's depth); ``weights`` is the local weights file or folder of a network
     that needs one; ``pretrained=False`` gives the random-weight control; ``params`` go to the benchmark
     (``normalisation``, ``n_triplets``, ``triplet_noise``, ``triplets_root``).
     """
@@ -132,17 +133,18 @@ def score_model(spec: AlignmentSpec) -> tuple[Any, dict[str, Any]]:
 
         model.features = lambda stimuli, layers: cached_activations(built.network, stimuli, layers,
                                                                     cache_dir() / "activations", log)
-    commitment: dict[str, Any] = {"candidates": list(model.layers)}
+    target = "eeg" if benchmark.info.domain == "neural" else "IT"  # what the benchmark records
+    commitment: dict[str, Any] = {"candidates": list(model.layers), "target": target}
     if spec.layer is not None:
-        model.commit("eeg", spec.layer)
+        model.commit(target, spec.layer)
         commitment |= {"layer": spec.layer, "selection": "explicit"}
-    elif len(model.layers) > 1 and benchmark.info.domain == "neural":
+    elif len(model.layers) > 1 and target == "eeg":
         from neuroarena.alignment.selection import select_layer
 
         assembly, stimuli, _ = benchmark.data
         commitment |= select_layer(model, assembly, stimuli)
     else:
-        commitment |= {"layer": model.layer_for("eeg"), "selection": "only layer" if len(model.layers) == 1
+        commitment |= {"layer": model.layer_for(target), "selection": "only layer" if len(model.layers) == 1
                        else "region depth (IT)"}
     score = benchmark(model)
     facts = {"commitment": commitment, "model_content": built.content,

@@ -83,3 +83,11 @@ def test_command_line_align_and_rank(grid, capsys):
     err = capsys.readouterr()
     said = " ".join((err.out + err.err).split())  # the console wraps long lines
     assert "download https://download.pytorch.org/models/resnet18" in said and "--no-pretrained" in said
+
+
+def test_worker_processes_run_alignment_jobs(grid):
+    frame = align(["gifford2022-rsa"], ["random"], dataset=DATASET, dataset_params=PARAMS, executor="local",
+                  workers=1)
+    assert (frame["status"] == "ok").all(), frame["error"].tolist()
+    record = next(r for r in _records() if r.key.task == "gifford2022-rsa" and r.key.model == "random")
+    assert abs(record.metrics["ceiled"]) < 0.2 and len(record.analyses["alignment"]["curve"]["ceiled"]) == 60
