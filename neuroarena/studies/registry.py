@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 _SIMULATED = "neuroarena.studies.simulated.study:Simulated"
 _MULTISESSION = "neuroarena.studies.multisession:Wang2025Multisession"
 _HBN = "neuroarena.studies.hbn:Hbn2025Challenge"
+_MOABB = "neuroarena.studies.moabb_study:MoabbStudy"
 _SIMULATED_HBN = "neuroarena.studies.simulated_hbn.study:SimulatedHbn"
 
 #: ``--dataset`` name -> (``module:Class``, constructor parameters, one-line description).
@@ -74,6 +75,18 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
         _SIMULATED_HBN, {"preset": "default"},
         "The HBN challenge releases R1-R5 simulated offline (40 subjects, 129-channel BDF, written on first use).",
     ),
+    "moabb": (
+        _MOABB, {},
+        "Any MOABB dataset: --dataset-param dataset=BNCI2014_001 (MOABB's download code, raws and events).",
+    ),
+    "moabb-fake-imagery": (
+        _MOABB, {"dataset": "FakeDataset", "dataset_params": {
+            "paradigm": "imagery", "event_list": ["left_hand", "right_hand"], "n_subjects": 5, "n_sessions": 2,
+            "n_runs": 1, "n_events": 40, "duration": 100, "seed": 0, "sfreq": 128,
+            "channels": ["C3", "Cz", "C4", "FC3", "FC4", "CP3", "CP4", "Pz"]}},
+        "MOABB's FakeDataset as a motor-imagery study (noise around random cues; offline, through the MOABB adapter).",
+    ),
+    "stieger2021": (_MOABB, {"dataset": "Stieger2021"}, "Stieger et al. 2021: 62 subjects, motor imagery (MOABB)."),
     "simulated-hbn-tiny": (
         _SIMULATED_HBN, {"preset": "tiny"},
         "A tiny simulated HBN challenge dataset (10 subjects), for tests and smoke runs (seconds).",
