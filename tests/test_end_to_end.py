@@ -74,6 +74,8 @@ def test_records_carry_config_costs_and_versions(benchmark_home):
         (record["metrics"]["top5"] - record["reference"]["dummy"]) / (record["ceiling"] - record["reference"]["dummy"]))
     split = record["data"]["split"]
     assert split["shared"]["train/test"]["stimulus"] == 0
+    # 1 s windows, one image every 0.6 s: neighbouring train and test windows share samples (counted, allowed)
+    assert split["shared"]["train/test"]["samples"] > 0 and "samples" not in split["forbidden"]
     assert set(record["metrics"]) == {"top1", "top5", "top1_pooled", "top5_pooled", "top1_batch", "top5_batch"}
     # one item per subject and test image; both subjects saw all 20, so the mean over items is the per-subject mean
     ranks = np.array(record["test_items"]["rank"])

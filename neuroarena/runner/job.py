@@ -168,12 +168,13 @@ def open_store(spec: JobSpec, task: TaskConfig, progress: bool = False):
 
 def _audited_split(task: TaskConfig, metadata: "pd.DataFrame", root: str):
     """The task's split of ``metadata`` and its audit, checked (a leak stops the job)."""
-    from neuroarena.splits.audit import audit_split
+    from neuroarena.splits.audit import SAMPLES, audit_split
     from neuroarena.splits.splitters import make_splitter
 
     splitter = make_splitter(task.split.name, **task.split.params)
     split = splitter.split(metadata)
-    audit = audit_split(metadata, split, splitter.forbidden)
+    forbidden = (*splitter.forbidden, *((SAMPLES,) if splitter.forbid_shared_samples else ()))
+    audit = audit_split(metadata, split, forbidden, window_duration=task.prepare.window_duration)
     audit.check(root)
     return split, audit
 

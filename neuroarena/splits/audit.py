@@ -32,10 +32,14 @@ def _nouns(name: str, count: int) -> str:
         singular = f"({name.replace('+', ', ')}) pair"
     elif name in ("stimulus", "subject", "window"):
         singular = name
+    elif name == SAMPLES:
+        singular = "window with shared samples"
     else:
         singular = f"{name} value"
     if count == 1:
         return singular
+    if singular == "window with shared samples":
+        return "windows with shared samples"
     return "stimuli" if singular == "stimulus" else singular + "s"
 
 
@@ -90,7 +94,10 @@ class SplitAudit:
         """Raise :class:`NeuroarenaError` naming ``source`` when a part is empty or a forbidden key is shared."""
         found = self.problems()
         if found:
-            raise NeuroarenaError("; ".join(found), path=source, fix="fix the split")
+            overlap = SAMPLES in self.forbidden and any(c.get(SAMPLES) for c in self.shared.values())
+            raise NeuroarenaError("; ".join(found), path=source,
+                                  fix="split whole recordings or sessions, or cut windows no longer than the spacing "
+                                      "of the events" if overlap else "fix the split")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary for the result record (sizes, shared counts, forbidden keys)."""
@@ -98,7 +105,41 @@ class SplitAudit:
                 "forbidden": list(self.forbidden)}
 
 
-def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ...]) -> SplitAudit:
+#: The pseudo-key of windows whose samples overlap a window of another part (same recording, overlapping spans).
+SAMPLES = "samples"
+
+
+def overlapping_windows(first: "pd.DataFrame", second: "pd.DataFrame", duration: float) -> tuple[int, Any]:
+    """How many windows of ``first`` share samples with a window of ``second``, and one of them (a window number).
+
+    Windows of one recording overlap when their onsets are less than ``duration`` apart (every window of a
+    store spans the same ``duration`` from its onset); those of different recordings never do.
+
+    Parameters
+    ----------
+    first, second : DataFrame
+        Rows of the metadata with ``recording``, ``onset`` (s) and ``window``.
+    duration : float
+        Seconds each window spans.
+    """
+    count, example = 0, None
+    others = {name: np.sort(group["onset"].to_numpy(dtype=float)) for name, group in second.groupby("recording")}
+    for name, group in first.groupby("recording"):
+        if name not in others:
+            continue
+        onsets, theirs = group["onset"].to_numpy(dtype=float), others[name]
+        at = np.searchsorted(theirs, onsets)
+        below, above = theirs[np.clip(at - 1, 0, len(theirs) - 1)], theirs[np.clip(at, 0, len(theirs) - 1)]
+        nearest = np.minimum(np.abs(onsets - below), np.abs(above - onsets))
+        hits = nearest < duration - 1e-9
+        if hits.any() and example is None:
+            example = int(group["window"].to_numpy()[hits][0])
+        count += int(hits.sum())
+    return count, example
+
+
+def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ...],
+                window_duration: float | None = None) -> SplitAudit:
     """Count what each pair of parts shares.
 
     Parameters
@@ -107,7 +148,11 @@ def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ..
         The table that was split (column ``window`` plus the audited columns).
     split : Split
     forbidden : tuple of str or tuple of str
-        Columns (or composite column tuples) that must not be shared, e.g. ``("stimulus",)``.
+        Columns (or composite column tuples) that must not be shared, e.g. ``("stimulus",)``, and
+        :data:`SAMPLES`: no window of one part may share samples with a window of another.
+    window_duration : float, optional
+        Seconds every window spans; with it (and ``recording`` and ``onset`` columns) the windows that share
+        samples across parts are counted under :data:`SAMPLES` (overlapping epochs of fast paradigms).
 
     Returns
     -------
@@ -115,13 +160,17 @@ def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ..
     """
     if "window" not in metadata.columns:
         raise NeuroarenaError("the metadata to audit has no window column", fix="audit a window store's metadata")
-    for key in forbidden:
+    counts_samples = window_duration is not None and {"recording", "onset"} <= set(metadata.columns)
+    if SAMPLES in forbidden and not counts_samples:
+        raise NeuroarenaError("shared samples can be forbidden only with the windows' duration and the metadata's "
+                              "recording and onset columns", fix="audit a window store's metadata")
+    for key in (k for k in forbidden if k != SAMPLES):
         missing = [column for column in _columns(key) if column not in metadata.columns]
         if missing:
             raise NeuroarenaError(f"forbidden key {key_name(key)!r} needs metadata columns {missing}",
                                   fix="add those columns or forbid other keys")
     present = [key for key in AUDITED_KEYS if set(_columns(key)) <= set(metadata.columns)]
-    keys = list(dict.fromkeys([*forbidden, *present]))
+    keys = list(dict.fromkeys([*(k for k in forbidden if k != SAMPLES), *present]))
     import pandas as pd
 
     index = pd.Index(metadata["window"].to_numpy(dtype=np.int64))
@@ -144,5 +193,10 @@ def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ..
         common = {name: values[first][name] & values[second][name] for name in values[first]}
         shared[pair] = {name: len(both) for name, both in common.items()}
         examples[pair] = {name: min(both) for name, both in common.items() if both}
+        if counts_samples:
+            count, example = overlapping_windows(rows[first], rows[second], window_duration)
+            shared[pair][SAMPLES] = count
+            if example is not None:
+                examples[pair][SAMPLES] = example
     return SplitAudit(sizes=split.sizes(), shared=shared, examples=examples,
                       forbidden=tuple(key_name(key) for key in forbidden))

@@ -55,12 +55,15 @@ class Splitter(BaseModel, ABC):
     """Cuts a window metadata table into a :class:`Split`, deterministically given its parameters.
 
     ``forbidden`` names the metadata columns (or column tuples, for composite keys)
-    whose values must not occur in two parts; the audit enforces it.
+    whose values must not occur in two parts; the audit enforces it. ``forbid_shared_samples`` (a parameter
+    of every splitter) also forbids a window of one part to share samples with a window of another
+    (overlapping epochs of one recording, as in fast ERP paradigms); the audit always counts them.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     forbidden: ClassVar[tuple[Key, ...]] = ()
+    forbid_shared_samples: bool = False
 
     @abstractmethod
     def split(self, metadata: "pd.DataFrame") -> Split:

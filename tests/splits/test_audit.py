@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from neuroarena.errors import NeuroarenaError
@@ -70,3 +71,39 @@ def test_empty_parts_and_unknown_windows(metadata):
         audit_split(metadata, stray, ("stimulus",))
     with pytest.raises(NeuroarenaError, match="forbidden key 'colour' needs metadata columns"):
         audit_split(metadata, stray, ("colour",))
+
+
+def _fast_erp(spacing: float) -> pd.DataFrame:
+    """Two recordings of one subject, 40 events ``spacing`` s apart (a fast ERP paradigm's epochs)."""
+    rows = [{"recording": f"sub-01_run-{run}", "subject": "01", "onset": 1.0 + spacing * i,
+             "category": "target" if i % 4 == 0 else "standard"} for run in (1, 2) for i in range(40)]
+    return pd.DataFrame(rows).assign(window=lambda f: np.arange(len(f)))
+
+
+def test_overlapping_epochs_in_two_parts_are_counted_and_can_be_forbidden():
+    from neuroarena.splits.audit import SAMPLES, overlapping_windows
+    from neuroarena.splits.splitters import WithinSubject
+
+    metadata = _fast_erp(spacing=0.5)  # 1 s windows every 0.5 s: neighbours share half their samples
+    splitter = WithinSubject(seed=0, forbid_shared_samples=True)
+    split = splitter.split(metadata)
+    audit = audit_split(metadata, split, (*splitter.forbidden, SAMPLES), window_duration=1.0)
+    assert audit.shared["train/test"]["window"] == 0  # no window is in two parts ...
+    shared = audit.shared["train/test"][SAMPLES]
+    assert shared > 0  # ... but their samples are
+    test = metadata.set_index("window").loc[split.test]
+    train = metadata.set_index("window").loc[split.train]
+    expected = sum(any(abs(r.onset - t.onset) < 1.0 for t in test[test.recording == r.recording].itertuples())
+                   for r in train.itertuples())  # the train windows that overlap a test window
+    assert shared == expected
+    with pytest.raises(NeuroarenaError, match="windows with shared samples in both train and test") as info:
+        audit.check("store")
+    assert "no longer than the spacing" in str(info.value)
+    # the same split, counted but allowed (the default: RSVP designs overlap by construction)
+    allowed = audit_split(metadata, split, splitter.forbidden, window_duration=1.0)
+    assert allowed.shared["train/test"][SAMPLES] == shared
+    allowed.check("store")
+    # windows that only touch share nothing; other recordings never do
+    spaced = _fast_erp(spacing=1.0)
+    assert overlapping_windows(spaced.iloc[::2], spaced.iloc[1::2], 1.0)[0] == 0
+    assert overlapping_windows(metadata.iloc[:40], metadata.iloc[40:], 1.0) == (0, None)
