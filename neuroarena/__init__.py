@@ -3,14 +3,18 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "run", "prepare", "pretrain_movies", "PretrainSpec"]
+__all__ = ["__version__", "run", "run_suite", "prepare", "align", "pretrain_movies", "PretrainSpec"]
 
 
 def __getattr__(name: str):
-    if name in ("run", "prepare"):
+    if name in ("run", "run_suite", "prepare"):
         from neuroarena.runner import api
 
         return getattr(api, name)
+    if name == "align":
+        from neuroarena.alignment.api import align
+
+        return align
     if name in ("pretrain_movies", "PretrainSpec"):
         from neuroarena.runner import pretrain
 

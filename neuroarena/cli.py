@@ -19,11 +19,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     lister = sub.add_parser("list", help="list tasks, models, studies, alignment benchmarks or models of vision")
-    lister.add_argument("what", choices=["tasks", "models", "studies", "benchmarks", "vision"])
+    lister.add_argument("what", choices=["tasks", "models", "studies", "suites", "benchmarks", "vision"])
 
     eeg = sub.add_parser("eeg", help="run EEG decoding tasks", description="Run EEG decoding tasks: "
                          "prepare the data, train and test every model with every seed, print the leaderboard.")
-    eeg.add_argument("tasks", nargs="+", metavar="TASK", help="task names (see `neuroarena list tasks`) or YAML paths")
+    eeg.add_argument("tasks", nargs="+", metavar="TASK",
+                     help="task names (see `neuroarena list tasks`), YAML paths, or one suite (`neuroarena list "
+                          "suites`: core, full, or a suite file): its (task, dataset) entries")
+    eeg.add_argument("--simulated", action="store_true",
+                     help="with a suite: run every entry on its offline counterpart (simulated studies)")
     data = eeg.add_argument_group("data")
     data.add_argument("--dataset", metavar="NAME|FOLDER|FILE.yaml",
                       help="a registered dataset (`neuroarena list studies`; `simulated` runs offline), a BIDS "
@@ -130,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="print the leaderboard and write markdown and CSV")
     report.add_argument("--out", help="folder for leaderboard.md/.csv (default: <home>/results/report)")
+    report.add_argument("--suite", help="also print this suite's cross-task ranking (e.g. core)")
     report.add_argument("--rank-benchmarks", action="store_true", dest="rank_benchmarks",
                         help="also print the alignment benchmarks ordered by their mean ceiled score over the models "
                              "(hardest first), with a bootstrap interval over models")
@@ -173,6 +178,16 @@ def _list(what: str) -> None:
             table.add_column(col, no_wrap=col == "model")
         for m in list_models():
             table.add_row(m.name, m.family, m.kind, ",".join(sorted(m.targets)), m.description)
+    elif what == "suites":
+        from neuroarena.suites.suite import load_suite, suite_names
+
+        for col in ("suite", "version", "task", "category", "dataset", "offline"):
+            table.add_column(col, no_wrap=True)
+        for name in (n for n in suite_names() if n not in ("core",)):
+            suite = load_suite(name)
+            for entry in suite.entries:
+                table.add_row(suite.name, str(suite.version), entry.task, entry.category, entry.dataset,
+                              entry.simulated)
     elif what in ("benchmarks", "vision"):
         from neuroarena.alignment.commands import list_alignment
 
@@ -253,18 +268,64 @@ def _eeg(args: argparse.Namespace) -> None:
     kwargs = {"seeds": seeds} if seeds else {}
     model_params = {k: v for k, v in (("adaptation", args.adaptation), ("pretrained", args.pretrained))
                     if v is not None}
-    frame = api.run(args.tasks, args.models, dataset=args.dataset, debug=args.debug,
-                    recipe_overrides=overrides, model_params=model_params, retry=args.retry,
-                    embedder=args.embedder, text_adaptation=args.text_adaptation, target=args.target,
-                    init=args.init, multitask=args.multitask, aux_weight=args.aux_weight,
-                    autopsy=args.autopsy_windows if args.autopsy else 0, progress=console.print,
-                    live=console.is_terminal, **data, **_executor_options(args), **kwargs)
+    options = dict(debug=args.debug, recipe_overrides=overrides, model_params=model_params, retry=args.retry,
+                   embedder=args.embedder, text_adaptation=args.text_adaptation, target=args.target,
+                   init=args.init, multitask=args.multitask, aux_weight=args.aux_weight,
+                   autopsy=args.autopsy_windows if args.autopsy else 0, progress=console.print,
+                   live=console.is_terminal, **data, **_executor_options(args), **kwargs)
+    suite = _suite_of(args)
+    if suite is None:
+        frame = api.run(args.tasks, args.models, dataset=args.dataset, **options)
+    else:
+        frame = api.run_suite(suite, args.models, simulated=args.simulated, **options)
     from neuroarena.report.leaderboard import leaderboard
 
-    _print_leaderboard(leaderboard(frame), "neuroarena leaderboard (this run)")
+    table = leaderboard(frame)
+    _print_leaderboard(table, "neuroarena leaderboard (this run)")
+    if suite is not None:
+        _print_suite_ranking(table, suite)
     failed = frame[frame["status"] != "ok"] if len(frame) else frame
     if len(failed):
         raise SystemExit(f"error: {len(failed)} job(s) failed; see the lines above, fix, then re-run with --retry")
+
+
+def _suite_of(args: argparse.Namespace) -> str | None:
+    """The suite ``neuroarena eeg`` was given instead of tasks, or None; a suite mixed with tasks or a
+    dataset, or ``--simulated`` without a suite, is an error."""
+    from neuroarena.errors import NeuroarenaError
+    from neuroarena.suites.suite import is_suite
+
+    suites = [name for name in args.tasks if is_suite(name)]
+    if not suites:
+        if args.simulated:
+            raise NeuroarenaError("--simulated runs a suite's offline counterparts", fix="name a suite, e.g. core")
+        return None
+    if len(args.tasks) > 1 or args.dataset:
+        raise NeuroarenaError(f"the suite {suites[0]} names its own tasks and datasets",
+                              fix="run the suite alone (without other tasks or --dataset)")
+    return suites[0]
+
+
+def _print_suite_ranking(table, suite_name: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from neuroarena.report.leaderboard import fmt
+    from neuroarena.suites.ranking import suite_ranking
+    from neuroarena.suites.suite import load_suite
+
+    suite = load_suite(suite_name)
+    ranking = suite_ranking(table, suite)
+    out = Table(title=f"{suite.label}: mean normalized rank over its tasks (1/n best, 1 last; 95 % interval over "
+                      "tasks)")
+    categories = [c for c in ranking.columns if c not in ("model", "n_tasks", "mean_normalized_rank", "ci_low",
+                                                          "ci_high")]
+    for col in ("model", "tasks", "mean norm. rank", "95% CI", *categories):
+        out.add_column(col, justify="left" if col == "model" else "right")
+    for _, r in ranking.iterrows():
+        out.add_row(r["model"], str(r["n_tasks"]), fmt(r["mean_normalized_rank"]),
+                    f"{fmt(r['ci_low'])}–{fmt(r['ci_high'])}", *(fmt(r[c]) for c in categories))
+    Console().print(out)
 
 
 def _recipe_overrides(args: argparse.Namespace) -> dict:
@@ -319,6 +380,8 @@ def _report(args: argparse.Namespace) -> None:
     table, paths = write_report(results_dir(), out)
     if len(table) or "alignment_csv" not in paths:
         _print_leaderboard(table, "neuroarena leaderboard")
+    if args.suite:
+        _print_suite_ranking(table, args.suite)
     if "alignment_csv" in paths:
         from neuroarena.alignment.commands import print_alignment
 

@@ -24,7 +24,7 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                 dataset_params: dict[str, Any] | None = None,
                 split: SplitConfig | dict | None = None, target: str | None = None,
                 init: str | Path | None = None, multitask: bool = False, aux_weight: float = 0.0,
-                autopsy: int = 0) -> list[JobSpec]:
+                autopsy: int = 0, suite: str | None = None) -> list[JobSpec]:
     """Every (task, dataset, model, seed) job of a request, the reference model included.
 
     A model that cannot predict a task's target kind is skipped on that task with a note; a model named
@@ -81,7 +81,7 @@ def expand_jobs(tasks: Sequence[str], models: Sequence[str], dataset: str | Path
                                     or get_model(name).kind != "net" else str(Path(init).resolve()),
                                     **(dict(multitask=group, aux_weight=float(aux_weight)) if group
                                        and _is_trainable_net(name) else {}),
-                                    autopsy=int(autopsy) if _is_trainable_net(name) else 0,
+                                    autopsy=int(autopsy) if _is_trainable_net(name) else 0, suite=suite,
                                     home=None if home is None else str(home)))
     return jobs
 
@@ -159,7 +159,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
         workers: int = 2, slurm: Any = None, live: bool = False, embedder: str | None = None,
         text_adaptation: str | None = None, dataset_params: dict[str, Any] | None = None,
         split: SplitConfig | dict | None = None, target: str | None = None, init: str | Path | None = None,
-        multitask: bool = False, aux_weight: float = 0.0, autopsy: int = 0):
+        multitask: bool = False, aux_weight: float = 0.0, autopsy: int = 0, suite: str | None = None):
     """Run the benchmark grid and return the records as a DataFrame (one row per job, with its test items).
 
     Parameters
@@ -221,6 +221,8 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
         When above 0, each trained net's job ends with its autopsy on this many test windows (see
         :mod:`neuroarena.diagnostics.autopsy`); a job that was recorded before is skipped, autopsy included
         (``neuroarena autopsy RUN`` examines it).
+    suite : str, optional
+        The suite the grid belongs to (``name v<version>``, see :func:`run_suite`), kept in every record.
     """
     from neuroarena.results.records import ResultStore
     from neuroarena.report.leaderboard import records_with_items
@@ -234,7 +236,7 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     jobs = expand_jobs(tasks, models, dataset, seeds, debug, recipe_overrides, model_params, root, notes=say,
                        embedder=embedder, text_adaptation=text_adaptation, dataset_params=dataset_params,
                        split=split, target=target, init=init, multitask=multitask, aux_weight=aux_weight,
-                       autopsy=autopsy)
+                       autopsy=autopsy, suite=suite)
     if autopsy < 0:
         raise NeuroarenaError(f"--autopsy-windows must be at least 1, got {autopsy}", fix="pass e.g. 500")
     check_home(root)
@@ -252,3 +254,25 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     with GridProgress(say, live=live) as grid:
         records = runner.run(jobs, store, retry=retry, progress=grid)
     return records_with_items(records)
+
+
+def run_suite(suite: str, models: Sequence[str], simulated: bool = False, **kwargs: Any):
+    """Run every (task, dataset) entry of ``suite`` (its offline counterpart with ``simulated``) and return the
+    records as one DataFrame; each record carries the suite's name and version. ``kwargs`` go to :func:`run`
+    (no ``task``, ``dataset``)."""
+    import pandas as pd
+
+    from neuroarena.models.registry import expand_models, get_model
+    from neuroarena.suites.suite import load_suite
+    from neuroarena.tasks.config import load_task
+
+    loaded, say = load_suite(suite), kwargs.get("progress") or (lambda message: None)
+    frames = []
+    for entry in loaded.entries:
+        kind = load_task(entry.task).target.kind
+        fitting = [m for m in expand_models(list(models)) if kind in get_model(m).targets]
+        for name in sorted(set(expand_models(list(models))) - set(fitting)):
+            say(f"skipping {name} on {entry.task}: it does not predict {kind} targets")
+        frames.append(run(entry.task, fitting, dataset=entry.simulated if simulated else entry.dataset,
+                          suite=loaded.label, **kwargs))
+    return pd.concat(frames, ignore_index=True)

@@ -45,7 +45,8 @@ class JobSpec:
     model reads ``<model>+multitask``, see :mod:`~neuroarena.runner.multitask`) and ``aux_weight`` the weight of
     its auxiliary correctness head (``--aux-weight``; 0: none; ``<model>+multitask+aux``); ``autopsy`` the
     number of test windows a trained net's autopsy examines when the job ends (``--autopsy``; 0: none; see
-    :mod:`~neuroarena.diagnostics.autopsy`; it changes no result, so it is not in the hash);
+    :mod:`~neuroarena.diagnostics.autopsy`; it changes no result, so it is not in the hash); ``suite`` the
+    suite the job ran in (``name v<version>``, kept in the record; not in the hash: one job, many suites);
     ``home`` is the root folder, carried explicitly so a job on another machine writes where its controller
     reads.
     """
@@ -65,6 +66,7 @@ class JobSpec:
     multitask: tuple[str, ...] = ()
     aux_weight: float = 0.0
     autopsy: int = 0
+    suite: str | None = None
     home: str | None = None
 
     def __post_init__(self) -> None:

@@ -1,0 +1,1 @@
+"""Suites: named, versioned lists of (task, dataset) pairs."""
