@@ -68,9 +68,16 @@ def suite_names() -> list[str]:
 
 def is_suite(name: str) -> bool:
     """Whether ``name`` names a shipped suite or a suite file."""
+    if ALIASES.get(name, name) in suite_names():
+        return True
     path = Path(name)
-    return ALIASES.get(name, name) in suite_names() or (path.suffix in (".yaml", ".yml") and path.is_file()
-                                                         and "entries" in (yaml.safe_load(path.read_text()) or {}))
+    if path.suffix not in (".yaml", ".yml") or not path.is_file():
+        return False
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError:  # not a suite; the task loader names what is wrong with it
+        return False
+    return isinstance(data, dict) and "entries" in data
 
 
 def load_suite(name: str, check_version: bool = True) -> Suite:
