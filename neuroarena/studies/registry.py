@@ -87,9 +87,58 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
         "MOABB's FakeDataset as a motor-imagery study (noise around random cues; offline, through the MOABB adapter).",
     ),
     "stieger2021": (_MOABB, {"dataset": "Stieger2021"}, "Stieger et al. 2021: 62 subjects, motor imagery (MOABB)."),
+    "bnci2015_009": (
+        _MOABB, {"dataset": "BNCI2015_009"},
+        "Schreuder et al. 2011 (AMUSE): 21 subjects, auditory spatial P300 speller, Target/NonTarget (MOABB).",
+    ),
+    "bnci2015_004": (
+        _MOABB, {"dataset": "BNCI2015_004"},
+        "Scherer et al. 2015: 9 subjects x 2 sessions, five mental tasks (MOABB).",
+    ),
+    "bnci2025_001": (
+        _MOABB, {"dataset": "BNCI2025_001"},
+        "20 subjects, executed arm movements in 4 directions x 2 speeds x 2 distances (MOABB).",
+    ),
+    "wang2016": (
+        _MOABB, {"dataset": "Wang2016"},
+        "Wang et al. 2016 (Tsinghua SSVEP benchmark): 35 subjects, 40 frequencies 8-15.8 Hz (MOABB).",
+    ),
+    "thielen2021": (
+        _MOABB, {"dataset": "Thielen2021"},
+        "Thielen et al. 2021: 30 subjects, 8 channels, c-VEP with modulated Gold codes, one epoch per bit (MOABB).",
+    ),
+    "erpcore2021_p3": (
+        _MOABB, {"dataset": "ErpCore2021_P3"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the P3 (active visual oddball) task (MOABB).",
+    ),
+    "erpcore2021_n170": (
+        _MOABB, {"dataset": "ErpCore2021_N170"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the N170 (faces, cars) task (MOABB).",
+    ),
+    "erpcore2021_n400": (
+        _MOABB, {"dataset": "ErpCore2021_N400"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the N400 (word pairs) task (MOABB).",
+    ),
+    "erpcore2021_mmn": (
+        _MOABB, {"dataset": "ErpCore2021_MMN"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the MMN (passive auditory oddball) task (MOABB).",
+    ),
+    "erpcore2021_n2pc": (
+        _MOABB, {"dataset": "ErpCore2021_N2pc"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the N2pc (visual search) task (MOABB).",
+    ),
+    "erpcore2021_ern": (
+        _MOABB, {"dataset": "ErpCore2021_ERN"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the ERN (flanker errors) task (MOABB).",
+    ),
+    "erpcore2021_lrp": (
+        _MOABB, {"dataset": "ErpCore2021_LRP"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the LRP (flanker responses by hand) task (MOABB).",
+    ),
     "simulated-hbn-tiny": (
         _SIMULATED_HBN, {"preset": "tiny"},
         "A tiny simulated HBN challenge dataset (10 subjects), for tests and smoke runs (seconds).",
+    ),
+    "simulated-mi": (
+        "neuroarena.studies.simulated_mi.study:SimulatedMotorImagery", {"preset": "default"},
+        "Simulated left/right-hand motor imagery (10 subjects, 22-channel BIDS, contralateral ERD; offline).",
+    ),
+    "simulated-mi-tiny": (
+        "neuroarena.studies.simulated_mi.study:SimulatedMotorImagery", {"preset": "tiny"},
+        "A tiny simulated motor-imagery study (5 subjects x 24 trials), for tests and smoke runs (seconds).",
     ),
 }
 

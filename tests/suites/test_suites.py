@@ -61,8 +61,10 @@ def test_ranking_averages_ranks_within_the_suite_with_categories_and_an_interval
     assert suite_agreement(four, first, second)[:2][0] == pytest.approx(-1.0)  # the model order reversed
 
 
-def test_a_suite_runs_every_entry_on_its_offline_counterpart(tmp_path, capsys):
+def test_a_suite_runs_every_entry_on_its_offline_counterpart(tmp_path, capsys, monkeypatch):
     from neuroarena.cli import main
+
+    monkeypatch.setenv("NEUROARENA_HOME", str(tmp_path / "home"))  # records of earlier runs would be reused
     from neuroarena.runner.api import run_suite
 
     path = tmp_path / "mini.yaml"

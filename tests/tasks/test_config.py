@@ -54,3 +54,16 @@ def test_invalid_field_and_unknown_task(tmp_path):
         load_task_file(wrong)
     with pytest.raises(NeuroarenaError, match="did you mean 'image'"):
         load_task("imag")
+
+
+@pytest.mark.parametrize("name", sorted(task_files()))
+def test_every_builtin_task_loads_and_names_a_registered_dataset(name):
+    from neuroarena.studies.registry import STUDIES
+
+    task = load_task(name)
+    assert task.name == name
+    assert task.default_dataset in STUDIES, f"{name}: default_dataset {task.default_dataset!r} is not registered"
+    prepare = task.prepare
+    if prepare.baseline is not None:  # the baseline lies inside the window
+        assert prepare.window_start <= prepare.baseline[0] < prepare.baseline[1]
+        assert prepare.baseline[1] <= prepare.window_start + prepare.window_duration
