@@ -133,6 +133,8 @@ MODEL_SPECS: tuple[ModelSpec, ...] = (
              "ShallowFBCSPNet at its seeded random initialisation, never trained", trainable=False),
     _builtin("cov_ts_lr", "handcrafted", "estimator", ("classification",), "handcrafted:build_cov_ts_lr",
              "OAS covariances -> Riemannian tangent space -> logistic regression"),
+    _builtin("xdawn_ts_lr", "handcrafted", "estimator", ("classification",), "handcrafted:build_xdawn_ts_lr",
+             "xDAWN-augmented covariances -> tangent space -> logistic regression (MOABB's ERP pipeline)"),
     _builtin("cov_ts_ridge", "handcrafted", "estimator", ("embedding", "regression"), "handcrafted:build_cov_ts_ridge",
              "OAS covariances -> Riemannian tangent space -> ridge regression"),
     _builtin("eegnet", "classic", "net", _EVERY_TARGET, "nets:build_eegnet", "EEGNet (Lawhern et al. 2018), braindecode"),

@@ -39,3 +39,18 @@ def test_cov_ts_ridge_recovers_planted_linear_embedding():
         assert np.corrcoef(pred[:, column], y[150:, column])[0, 1] > 0.95
     # the dummy predicts the training mean: its error is the target variance, ridge's is far below
     assert np.mean((pred - y[150:]) ** 2) < 0.05 * np.mean((y[150:] - y[:150].mean(0)) ** 2)
+
+
+def test_xdawn_ts_lr_finds_a_time_locked_response_that_the_covariance_misses():
+    # the classes differ only in the sign of a time-locked wave: same covariance, opposite evoked responses
+    rng = np.random.default_rng(2)
+    y = np.tile(np.arange(2), 60)
+    wave = np.sin(np.linspace(0, 2 * np.pi, N_TIMES)) * np.array([1.0, 0.5, 0.0, -0.5])[:, None]
+    X = (rng.standard_normal((len(y), N_CHANS, N_TIMES)) + np.where(y == 1, 1.0, -1.0)[:, None, None] * wave)
+    X = X.astype(np.float32)
+    scores = {}
+    for name in ("cov_ts_lr", "xdawn_ts_lr"):
+        model = build_model(name, n_chans=N_CHANS, n_outputs=2, n_times=N_TIMES, sfreq=100.0, chs_info=None,
+                            target_kind="classification")
+        scores[name] = np.mean(model.fit(X[:80], y[:80]).predict(X[80:]) == y[80:])
+    assert scores["xdawn_ts_lr"] >= 0.95 and scores["cov_ts_lr"] <= 0.75
