@@ -165,6 +165,8 @@ METRICS: dict[str, MetricInfo] = {
                                  zero=1.0),
     "rmse": _regression("rmse", rmse, higher_is_better=False, perfect=0.0),
     "pearson_r": _regression("pearson_r", pearson_r, higher_is_better=True, perfect=1.0),
+    "pearson_r_subject": _regression("pearson_r_subject", pearson_r, higher_is_better=True, perfect=1.0,
+                                     by_subject=True),
     "top1_batch": _batch("top1_batch", 1),
     "top5_batch": _batch("top5_batch", 5),
 }

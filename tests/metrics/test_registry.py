@@ -10,7 +10,7 @@ from neuroarena.metrics.registry import METRICS, compute_metrics
 def test_registry_entries():
     full_set = ["map", "map_class", "recall1", "recall1_class", "recall3", "recall3_class", "recall5",
                 "recall5_class", "top1", "top5"]
-    regression = ["nrmse", "nrmse_subject", "rmse", "pearson_r"]
+    regression = ["nrmse", "nrmse_subject", "rmse", "pearson_r", "pearson_r_subject"]
     assert sorted(METRICS) == sorted(["accuracy", "balanced_accuracy", "f1_macro", "top1_batch", "top5_batch",
                                       *full_set, *(f"{name}_pooled" for name in full_set), *regression])
     assert [name for name, info in METRICS.items() if info.per_subject] == [
@@ -20,7 +20,7 @@ def test_registry_entries():
                if name not in regression)
     # errors: lower is better, 0 is perfect; NRMSE's mean predictor is its normalized zero
     assert [(METRICS[n].higher_is_better, METRICS[n].perfect, METRICS[n].zero) for n in regression] == [
-        (False, 0.0, 1.0), (False, 0.0, 1.0), (False, 0.0, None), (True, 1.0, None)]
+        (False, 0.0, 1.0), (False, 0.0, 1.0), (False, 0.0, None), (True, 1.0, None), (True, 1.0, None)]
 
 
 def test_classification_metrics_from_logits():

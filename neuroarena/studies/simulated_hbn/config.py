@@ -9,7 +9,7 @@ from neuroarena.errors import NeuroarenaError
 
 #: Version of the generator: raised whenever the same configuration writes different data, so that a dataset
 #: written by an older generator is never reused (it names the dataset's folder).
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 #: The simulated releases: R1-R4 for training, R5 (the challenge's local test release) for testing.
 RELEASES: tuple[str, ...] = ("R1", "R2", "R3", "R4", "R5")
 MovieTask = Literal["DespicableMe", "ThePresent", "DiaryOfAWimpyKid", "FunwithFractals"]

@@ -3,7 +3,11 @@
 Per subject: an NDAR-like id, release, sex, age, handedness, the four psychopathology factors (drawn
 correlated, :data:`FACTOR_CORRELATION`) and ``latent``, the one trait the EEG carries (frontal theta power):
 ``latent = trait_coupling * externalizing_z + sqrt(1 - trait_coupling**2) * noise``, so that
-``E[factor | latent] = mean + sd * trait_coupling * corr(factor, externalizing) * latent``.
+``E[factor | latent] = mean + sd * trait_coupling * corr(factor, externalizing) * latent``. Age (uniform over
+5-21 years) sets the posterior alpha peak frequency, which rises through childhood and adolescence (about
+0.1-0.2 Hz a year; Cragg et al. 2011, NeuroImage 56:1622; Miskovic et al. 2015, Dev. Psychobiol. 57:523):
+``alpha_freq = ALPHA_AT_5 + ALPHA_PER_YEAR * (age - 5) + N(0, ALPHA_FREQ_SD**2)``, so that
+``E[age | alpha_freq]`` (:func:`expected_age`) is the mean of a truncated normal.
 
 Contrast-change trials (timings after braininahat/cerebro ``docs/task_metadata/contrastchangedetection_metadata.md``
 @f929f96a: a target 2-3 s after each trial start, the next trial some 0.3-0.5 s after the press): a
@@ -38,6 +42,8 @@ CPP_ONSET = 0.2  # s from the target to the start of the build-up
 DECISION_SD = 0.35  # log-sd of the decision time across trials
 MOTOR_SD = 0.07  # s, trial-to-trial motor time
 DEADLINE = 2.6  # s from the target: no press is recorded later
+AGE_RANGE = (5.0, 21.0)  # years, uniform
+ALPHA_AT_5, ALPHA_PER_YEAR, ALPHA_FREQ_SD = 8.0, 0.15, 0.4  # Hz, Hz a year, Hz
 LAPSE_RATE, ANTICIPATION_RATE, EXTRA_PRESS_RATE, ACCURACY = 0.06, 0.06, 0.08, 0.9
 _LETTERS = "ABCDEFGHJKLMNPRTUVWXYZ"
 
@@ -89,13 +95,16 @@ def make_subjects(config: SimulatedHbnConfig) -> tuple[SubjectLatents, ...]:
         factors = tuple(float(v) for v in np.round(FACTOR_MEAN + FACTOR_SD * standard[i], 3))
         if i == 1:
             factors = (math.nan,) * 4
+        sex = "M" if rng.random() < 0.62 else "F"
+        age = round(float(rng.uniform(*AGE_RANGE)), 4)
+        alpha_mean = ALPHA_AT_5 + ALPHA_PER_YEAR * (age - AGE_RANGE[0])
         subjects.append(SubjectLatents(
             index=i, subject=ids[i], release=RELEASES[min(i // config.subjects_per_release, len(RELEASES) - 1)],
-            sex="M" if rng.random() < 0.62 else "F", age=round(float(rng.uniform(5.0, 21.0)), 4),
+            sex=sex, age=age,
             ehq_total=round(float(np.clip(rng.normal(55.0, 40.0), -100.0, 100.0)), 2), factors=factors,
             latent=float(latent[i]), decision_median=float(np.exp(rng.normal(math.log(1.0), 0.15))),
             motor_time=float(rng.normal(0.25, 0.03)), cpp_gain=float(rng.uniform(0.8, 1.2)),
-            theta_nuisance=float(rng.normal(0.0, 0.15)), alpha_freq=float(rng.normal(9.5, 0.7)),
+            theta_nuisance=float(rng.normal(0.0, 0.15)), alpha_freq=float(alpha_mean + rng.normal(0.0, ALPHA_FREQ_SD)),
             alpha_gain=float(rng.uniform(0.6, 1.4)), movie_offset=round(float(rng.uniform(0.5, 3.0)), 2),
             missing_run="2" if i == missing and config.ccd_runs >= 2 else "",
         ))
@@ -106,6 +115,17 @@ def expected_factor(config: SimulatedHbnConfig, subject: SubjectLatents, factor:
     """``E[factor | latent]`` of a subject, in participants.tsv units (what the EEG can tell of it)."""
     k = FACTORS.index(factor)
     return FACTOR_MEAN + FACTOR_SD * config.trait_coupling * FACTOR_CORRELATION[k, EXTERNALIZING] * subject.latent
+
+
+def expected_age(subject: SubjectLatents) -> float:
+    """``E[age | alpha_freq]`` of a subject (years): the uniform prior times the Gaussian likelihood of its alpha
+    peak frequency, a normal truncated to :data:`AGE_RANGE`."""
+    from scipy.stats import truncnorm
+
+    centre = AGE_RANGE[0] + (subject.alpha_freq - ALPHA_AT_5) / ALPHA_PER_YEAR
+    scale = ALPHA_FREQ_SD / ALPHA_PER_YEAR
+    low, high = ((bound - centre) / scale for bound in AGE_RANGE)
+    return float(truncnorm.mean(low, high, loc=centre, scale=scale))
 
 
 def ccd_runs(config: SimulatedHbnConfig, subject: SubjectLatents) -> tuple[str, ...]:

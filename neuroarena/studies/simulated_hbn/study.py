@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 #: Regression targets the oracle predicts: the response time (its events column and the challenge's names) ...
 RT_TARGETS = ("rt", "rt_from_stimulus", "rt_from_trialstart")
 #: ... and the four factors.
-TRAIT_TARGETS = FACTORS
+TRAIT_TARGETS = FACTORS + ("age",)
 #: How far (s) a window's onset may be from its trial's target onset.
 ONSET_TOLERANCE = 0.0015
 
@@ -96,7 +96,7 @@ class SimulatedHbn(Hbn2025Challenge):
           target's, within :data:`ONSET_TOLERANCE`).
         - ``p_factor``, ``attention``, ``internalizing``, ``externalizing`` (Challenge 2):
           ``E[factor | the subject's EEG-coupled latent]`` (:func:`~.latents.expected_factor`), per window of
-          the subject.
+          the subject; ``age``: ``E[age | the subject's alpha peak frequency]`` (:func:`~.latents.expected_age`).
 
         Everything is recomputed from the seed (nothing is read or cached). Retrieval, classification and other
         targets: None (unknown).
@@ -105,7 +105,7 @@ class SimulatedHbn(Hbn2025Challenge):
         -------
         ndarray, shape (n_windows, 1), or None
         """
-        from neuroarena.studies.simulated_hbn.latents import ccd_trials, expected_factor, make_subjects
+        from neuroarena.studies.simulated_hbn.latents import ccd_trials, expected_age, expected_factor, make_subjects
 
         if target is None or target not in RT_TARGETS + TRAIT_TARGETS or stimuli is not None or classes is not None:
             return None
@@ -116,6 +116,8 @@ class SimulatedHbn(Hbn2025Challenge):
         if unknown:
             raise NeuroarenaError(f"windows of subjects {unknown[:3]} this simulation does not have", path=self.root,
                                   fix="score the oracle on windows of this study")
+        if target == "age":
+            return np.asarray([expected_age(subjects[name]) for name in names], dtype=float)[:, None]
         if target in TRAIT_TARGETS:
             values = [expected_factor(self.config, subjects[name], target) for name in names]
             return np.asarray(values, dtype=float)[:, None]

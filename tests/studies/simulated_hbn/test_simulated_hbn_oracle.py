@@ -76,9 +76,27 @@ def test_externalizing_oracle_on_the_default_presets_crops():
 def test_oracle_knows_only_what_it_can(tiny_hbn):
     crops = windows(tiny_hbn, "crop").head(3)
     assert tiny_hbn.oracle_outputs(crops, PREPARE) is None
-    assert tiny_hbn.oracle_outputs(crops, PREPARE, target="age") is None
+    assert tiny_hbn.oracle_outputs(crops, PREPARE, target="ehq_total") is None  # the EEG carries no handedness
     assert tiny_hbn.oracle_outputs(crops, PREPARE, classes=["left", "right"], target="rt") is None
     with pytest.raises(NeuroarenaError, match="lie at no target onset"):
         tiny_hbn.oracle_outputs(crops[crops["task"] == "contrastChangeDetection"], PREPARE, target="rt")
     with pytest.raises(NeuroarenaError, match="subjects this simulation does not have|does not have"):
         tiny_hbn.oracle_outputs(crops.assign(subject="NDARXX000XXX"), PREPARE, target="externalizing")
+
+
+def test_age_sets_the_alpha_peak_and_its_oracle_reads_it_back():
+    """Latents only (no EEG): the alpha peak rises with age, and E[age | alpha peak] tracks the age within the
+    spread the alpha peak's own noise leaves (0.4 Hz at 0.15 Hz a year: a few years)."""
+    from neuroarena.studies.simulated_hbn.latents import AGE_RANGE, ALPHA_PER_YEAR
+
+    study = SimulatedHbn(root="unused", preset="default")
+    subjects = make_subjects(study.config)
+    age = np.array([s.age for s in subjects])
+    alpha = np.array([s.alpha_freq for s in subjects])
+    slope = np.polyfit(age, alpha, 1)[0]
+    assert slope == pytest.approx(ALPHA_PER_YEAR, rel=0.35)
+    frame = pd.DataFrame({"subject": [s.subject for s in subjects], "recording": "", "onset": 0.0})
+    predicted = study.oracle_outputs(frame, PREPARE, target="age")[:, 0]
+    assert ((predicted >= AGE_RANGE[0]) & (predicted <= AGE_RANGE[1])).all()
+    assert np.corrcoef(age, predicted)[0, 1] > 0.8
+    assert np.sqrt(np.mean((age - predicted) ** 2)) < 0.6 * age.std()
