@@ -43,7 +43,9 @@ def _table(header: list[tuple[str, str]], rows: list[tuple[list[str], str]], tab
 def _leaderboard_rows(table: pd.DataFrame) -> list[tuple[list[str], str]]:
     rows = []
     for _, r in table.iterrows():
-        cells = [r["task"], r["dataset"], r["model"], r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
+        overlap = r.get("pretraining_overlap") or ""
+        model = f"{r['model']}†" if overlap else r["model"]  # pretrained on a corpus holding the dataset
+        cells = [r["task"], r["dataset"], model, r["metric"], f"{r['mean']:.3f} ± {r['std']:.3f}",
                  fmt_ci(r["ci_low"], r["ci_high"]), fmt(r["subject_sd"]), str(r["n_seeds"]), fmt(r["normalized"]),
                  fmt(r["ceiling"]), fmt(r["ceiling_normalized"]), f"{r['rank']:g}", fmt(r["mean_normalized_rank"]),
                  f"{int(r['n_params']):,}", f"{r['wall_time_s']:.1f}"]

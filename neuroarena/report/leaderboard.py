@@ -12,6 +12,7 @@ from neuroarena.fileio import write_text_atomic
 from neuroarena.metrics.normalized import REFERENCE_MODEL, normalized
 from neuroarena.metrics.registry import METRICS
 from neuroarena.metrics.statistics import bootstrap_ci, mean_normalized_rank, normalized_ranks, supports_items
+from neuroarena.models.pretraining import pretraining_overlap
 from neuroarena.results.records import ResultRecord, ResultStore
 from neuroarena.results.table import records_frame
 
@@ -20,7 +21,7 @@ TASK_GROUP = ["task", "dataset", "recipe_overrides"]
 MODEL_GROUP = ["model", "recipe_overrides"]
 COLUMNS = ["task", "dataset", "model", "family", "metric", "recipe_overrides", "mean", "std", "n_seeds", "subject_sd",
            "ceiling", "n_params", "wall_time_s", "peak_memory_mb", "normalized", "ceiling_normalized", "rank",
-           "ci_low", "ci_high", "normalized_rank", "mean_normalized_rank"]
+           "ci_low", "ci_high", "normalized_rank", "mean_normalized_rank", "pretraining_overlap"]
 
 
 def records_with_items(records: Iterable[ResultRecord]) -> pd.DataFrame:
@@ -54,11 +55,13 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
     task and dataset (NaN when the reference has not run), as NeuralBench normalises, or the metric's own
     zero where it defines one (NRMSE: 1 - NRMSE); the ceiling-normalized score is ``(mean - dummy) /
     (ceiling - dummy)`` (NaN without a ceiling better than the dummy), so a model at the ceiling scores 1
-    however far below 1 the ceiling is. Ranks follow the metric's direction (lower NRMSE ranks first). ``subject_sd`` is the spread of the score over
+    however far below 1 the ceiling is. Ranks follow the metric's direction (lower NRMSE ranks first).
+    ``subject_sd`` is the spread of the score over
     subjects (per-record standard deviation, averaged over seeds). The interval (``ci_low``, ``ci_high``) is the
     percentile bootstrap over test items, seeds pooled (:func:`~neuroarena.metrics.statistics.bootstrap_ci`);
     NaN when the records carry no ``test_items``. ``mean_normalized_rank`` is the model's ``rank / n_models``
-    averaged over the tasks it ran under the same recipe.
+    averaged over the tasks it ran under the same recipe. ``pretraining_overlap`` names the corpora a foundation
+    model was pretrained on that contain the dataset (:mod:`neuroarena.models.pretraining`; ``""`` when none).
 
     Parameters
     ----------
@@ -96,6 +99,8 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
     table["normalized_rank"] = normalized_ranks(table, TASK_GROUP)
     summary = mean_normalized_rank(table, TASK_GROUP, MODEL_GROUP)
     table = table.merge(summary[[*MODEL_GROUP, "mean_normalized_rank"]], on=MODEL_GROUP, how="left")
+    table["pretraining_overlap"] = [", ".join(pretraining_overlap(m, d)) for m, d in zip(table["model"],
+                                                                                         table["dataset"])]
     return table.sort_values(TASK_GROUP + ["rank"]).reset_index(drop=True)[COLUMNS]
 
 
@@ -116,16 +121,23 @@ def fmt_ci(low: float, high: float) -> str:
 
 
 def to_markdown(table: pd.DataFrame) -> str:
-    """The leaderboard as a markdown table."""
+    """The leaderboard as a markdown table; a model pretrained on the dataset it is scored on is marked †."""
     lines = ["| task | dataset | model | metric | mean ± std | 95% CI | subjects sd | seeds | normalized "
              "| ceiling | ceiling-normalized | rank | mean norm. rank | params |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in table.iterrows():
         lines.append(
-            f"| {r['task']} | {r['dataset']} | {r['model']} | {r['metric']} | {r['mean']:.3f} ± {r['std']:.3f} "
+            f"| {r['task']} | {r['dataset']} | {r['model']}{'†' if r.get('pretraining_overlap') else ''} "
+            f"| {r['metric']} | {r['mean']:.3f} ± {r['std']:.3f} "
             f"| {fmt_ci(r['ci_low'], r['ci_high'])} | {fmt(r['subject_sd'])} | {r['n_seeds']} "
             f"| {fmt(r['normalized'])} | {fmt(r['ceiling'])} | {fmt(r['ceiling_normalized'])} | {r['rank']:g} "
             f"| {fmt(r['mean_normalized_rank'])} | {int(r['n_params']):,} |")
+    flagged = table[table["pretraining_overlap"].fillna("") != ""] if "pretraining_overlap" in table else table[:0]
+    if len(flagged):
+        lines.append("")
+        lines += [f"† {r['model']} was pretrained on {r['pretraining_overlap']}, which holds {r['dataset']}: "
+                  f"its test subjects' EEG was seen in pretraining." for _, r in
+                  flagged.drop_duplicates(["model", "dataset"]).iterrows()]
     return "\n".join(lines) + "\n"
 
 

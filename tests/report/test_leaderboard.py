@@ -102,3 +102,23 @@ def test_report_of_no_records_writes_empty_tables(tmp_path):
     assert len(table) == 0 and "mean_normalized_rank" in table.columns
     assert paths["csv"].read_text().count("\n") == 1
     assert paths["html"].read_text().count("<tr") == 4  # the header of each of the 4 tables
+
+
+def test_a_foundation_model_pretrained_on_the_test_dataset_is_flagged(tmp_path):
+    def rec(model, dataset, score):
+        return ResultRecord(key=JobKey("ssvep", dataset, model, 0, "h"), status="ok",
+                            metrics={"balanced_accuracy": score}, primary_metric="balanced_accuracy")
+
+    records = [rec(m, d, s) for d in ("wang2016", "simulated-ssvep") for m, s in
+               (("dummy", 0.025), ("eegpt", 0.6), ("labram", 0.5))]
+    table = leaderboard(records_frame(records)).set_index(["dataset", "model"])["pretraining_overlap"]
+    assert table[("wang2016", "eegpt")] == "TSU"  # EEGPT pretrained on the Tsinghua SSVEP benchmark
+    assert table[("simulated-ssvep", "eegpt")] == "" and table[("wang2016", "labram")] == ""
+    store = ResultStore(tmp_path / "records")
+    for r in records:
+        store.write(r)
+    _, paths = write_report(tmp_path, tmp_path / "report")
+    markdown = paths["markdown"].read_text()
+    assert "| wang2016 | eegpt† |" in markdown and "| simulated-ssvep | eegpt |" in markdown
+    assert "† eegpt was pretrained on TSU, which holds wang2016" in markdown
+    assert "eegpt†" in paths["html"].read_text()
