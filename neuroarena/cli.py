@@ -26,8 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     eeg.add_argument("tasks", nargs="+", metavar="TASK",
                      help="task names (see `neuroarena list tasks`), YAML paths, or one suite (`neuroarena list "
                           "suites`: core, full, or a suite file): its (task, dataset) entries")
-    eeg.add_argument("--simulated", action="store_true",
-                     help="with a suite: run every entry on its offline counterpart (simulated studies)")
+    eeg.add_argument("--simulated", nargs="?", const="default", choices=["default", "tiny"], default=None,
+                     help="with a suite: run every entry on its offline counterpart (simulated studies); "
+                          "`--simulated tiny`: their tiny presets where one exists (smoke runs)")
     data = eeg.add_argument_group("data")
     data.add_argument("--dataset", metavar="NAME|FOLDER|FILE.yaml",
                       help="a registered dataset (`neuroarena list studies`; `simulated` runs offline), a BIDS "

@@ -256,10 +256,22 @@ def run(task: str | Sequence[str], models: Sequence[str], dataset: str | Path | 
     return records_with_items(records)
 
 
-def run_suite(suite: str, models: Sequence[str], simulated: bool = False, **kwargs: Any):
-    """Run every (task, dataset) entry of ``suite`` (its offline counterpart with ``simulated``) and return the
-    records as one DataFrame; each record carries the suite's name and version. ``kwargs`` go to :func:`run`
-    (no ``task``, ``dataset``)."""
+def suite_counterpart(simulated: str, preset: str) -> str:
+    """The offline dataset an entry runs on: ``simulated``, or with ``preset="tiny"`` its ``-tiny`` preset where
+    one is registered."""
+    from neuroarena.studies.registry import STUDIES
+
+    if preset not in ("default", "tiny"):
+        raise NeuroarenaError(f"unknown simulated preset {preset!r} for a suite", fix="use default or tiny")
+    tiny = f"{simulated}-tiny"
+    return tiny if preset == "tiny" and tiny in STUDIES else simulated
+
+
+def run_suite(suite: str, models: Sequence[str], simulated: bool | str = False, **kwargs: Any):
+    """Run every (task, dataset) entry of ``suite`` and return the records as one DataFrame; each record carries
+    the suite's name and version. ``simulated`` (True or ``"default"``) runs each entry's offline counterpart,
+    ``"tiny"`` that counterpart's tiny preset where one exists (:func:`suite_counterpart`). ``kwargs`` go to
+    :func:`run` (no ``task``, ``dataset``)."""
     import pandas as pd
 
     from neuroarena.models.registry import expand_models, get_model
@@ -273,6 +285,7 @@ def run_suite(suite: str, models: Sequence[str], simulated: bool = False, **kwar
         fitting = [m for m in expand_models(list(models)) if kind in get_model(m).targets]
         for name in sorted(set(expand_models(list(models))) - set(fitting)):
             say(f"skipping {name} on {entry.task}: it does not predict {kind} targets")
-        frames.append(run(entry.task, fitting, dataset=entry.simulated if simulated else entry.dataset,
-                          suite=loaded.label, **kwargs))
+        dataset = (suite_counterpart(entry.simulated, "default" if simulated is True else simulated)
+                   if simulated else entry.dataset)
+        frames.append(run(entry.task, fitting, dataset=dataset, suite=loaded.label, **kwargs))
     return pd.concat(frames, ignore_index=True)

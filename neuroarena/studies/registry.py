@@ -75,6 +75,22 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
         _SIMULATED_HBN, {"preset": "default"},
         "The HBN challenge releases R1-R5 simulated offline (40 subjects, 129-channel BDF, written on first use).",
     ),
+    "simulated-ssvep": (
+        "neuroarena.studies.simulated_ssvep.study:SimulatedSsvep", {"preset": "default"},
+        "Simulated SSVEP speller as Wang2016 (10 subjects, 64-channel BIDS, 8 targets of 8-15 Hz; offline).",
+    ),
+    "simulated-ssvep-tiny": (
+        "neuroarena.studies.simulated_ssvep.study:SimulatedSsvep", {"preset": "tiny"},
+        "A tiny simulated SSVEP study (5 subjects x 32 trials, 16 channels), for tests and smoke runs (seconds).",
+    ),
+    "simulated-cvep": (
+        "neuroarena.studies.simulated_cvep.study:SimulatedCvep", {"preset": "default"},
+        "Simulated c-VEP as Thielen2021 (10 subjects, 8-channel BIDS, one event per code bit; offline).",
+    ),
+    "simulated-cvep-tiny": (
+        "neuroarena.studies.simulated_cvep.study:SimulatedCvep", {"preset": "tiny"},
+        "A tiny simulated c-VEP study (5 subjects, one event per code bit), for tests and smoke runs (seconds).",
+    ),
     "moabb": (
         _MOABB, {},
         "Any MOABB dataset: --dataset-param dataset=BNCI2014_001 (MOABB's download code, raws and events).",
@@ -87,6 +103,31 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
         "MOABB's FakeDataset as a motor-imagery study (noise around random cues; offline, through the MOABB adapter).",
     ),
     "stieger2021": (_MOABB, {"dataset": "Stieger2021"}, "Stieger et al. 2021: 62 subjects, motor imagery (MOABB)."),
+    "sleep_physionet": (
+        "neuroarena.studies.sleep_edf:SleepPhysionet", {},
+        "Sleep-EDF cassette (PhysioNet, MNE's fetcher): 78 subjects x 2 nights, Fpz-Cz and Pz-Oz, 30 s stages.",
+    ),
+    "sleep-edf": ("neuroarena.studies.sleep_edf:SleepPhysionet", {}, "Alias of sleep_physionet (Sleep-EDF)."),
+    "simulated-sleep": (
+        "neuroarena.studies.simulated_sleep:SimulatedSleep", {"preset": "default"},
+        "Sleep-EDF nights simulated offline in the release's EDF files (10 subjects x 2 nights of 3 h).",
+    ),
+    "simulated-sleep-tiny": (
+        "neuroarena.studies.simulated_sleep:SimulatedSleep", {"preset": "tiny"},
+        "A tiny simulated Sleep-EDF study (5 subjects x 2 nights of 44 min), for tests and smoke runs.",
+    ),
+    "mne_sample": (
+        "neuroarena.studies.mne_sample:MneSample", {},
+        "MNE's sample dataset: one subject, 60-channel EEG (with MEG), auditory/visual x left/right stimuli.",
+    ),
+    "simulated-sample": (
+        "neuroarena.studies.simulated_sample:SimulatedSample", {"preset": "default"},
+        "MNE's sample recording simulated offline in its FIF layout (450 lateralized auditory/visual ERPs).",
+    ),
+    "simulated-sample-tiny": (
+        "neuroarena.studies.simulated_sample:SimulatedSample", {"preset": "tiny"},
+        "A tiny simulated sample recording (240 stimuli), for tests and smoke runs (seconds).",
+    ),
     "bnci2015_009": (
         _MOABB, {"dataset": "BNCI2015_009"},
         "Schreuder et al. 2011 (AMUSE): 21 subjects, auditory spatial P300 speller, Target/NonTarget (MOABB).",
@@ -108,25 +149,32 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
         "Thielen et al. 2021: 30 subjects, 8 channels, c-VEP with modulated Gold codes, one epoch per bit (MOABB).",
     ),
     "erpcore2021_p3": (
-        _MOABB, {"dataset": "ErpCore2021_P3"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the P3 (active visual oddball) task (MOABB).",
+        _MOABB, {"dataset": "ErpCore2021_P3"},
+        "ERP CORE (Kappenman et al. 2021), 40 subjects: the P3 (active visual oddball) task (MOABB).",
     ),
     "erpcore2021_n170": (
-        _MOABB, {"dataset": "ErpCore2021_N170"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the N170 (faces, cars) task (MOABB).",
+        _MOABB, {"dataset": "ErpCore2021_N170"},
+        "ERP CORE (Kappenman et al. 2021), 40 subjects: the N170 (faces, cars) task (MOABB).",
     ),
     "erpcore2021_n400": (
-        _MOABB, {"dataset": "ErpCore2021_N400"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the N400 (word pairs) task (MOABB).",
+        _MOABB, {"dataset": "ErpCore2021_N400"},
+        "ERP CORE (Kappenman et al. 2021), 40 subjects: the N400 (word pairs) task (MOABB).",
     ),
     "erpcore2021_mmn": (
-        _MOABB, {"dataset": "ErpCore2021_MMN"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the MMN (passive auditory oddball) task (MOABB).",
+        _MOABB, {"dataset": "ErpCore2021_MMN"},
+        "ERP CORE (Kappenman et al. 2021), 40 subjects: the MMN (passive auditory oddball) task (MOABB).",
     ),
     "erpcore2021_n2pc": (
-        _MOABB, {"dataset": "ErpCore2021_N2pc"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the N2pc (visual search) task (MOABB).",
+        _MOABB, {"dataset": "ErpCore2021_N2pc"},
+        "ERP CORE (Kappenman et al. 2021), 40 subjects: the N2pc (visual search) task (MOABB).",
     ),
     "erpcore2021_ern": (
-        _MOABB, {"dataset": "ErpCore2021_ERN"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the ERN (flanker errors) task (MOABB).",
+        _MOABB, {"dataset": "ErpCore2021_ERN"},
+        "ERP CORE (Kappenman et al. 2021), 40 subjects: the ERN (flanker errors) task (MOABB).",
     ),
     "erpcore2021_lrp": (
-        _MOABB, {"dataset": "ErpCore2021_LRP"}, "ERP CORE (Kappenman et al. 2021), 40 subjects: the LRP (flanker responses by hand) task (MOABB).",
+        _MOABB, {"dataset": "ErpCore2021_LRP"},
+        "ERP CORE (Kappenman et al. 2021), 40 subjects: the LRP (flanker responses by hand) task (MOABB).",
     ),
     "simulated-hbn-tiny": (
         _SIMULATED_HBN, {"preset": "tiny"},
@@ -139,6 +187,62 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
     "simulated-mi-tiny": (
         "neuroarena.studies.simulated_mi.study:SimulatedMotorImagery", {"preset": "tiny"},
         "A tiny simulated motor-imagery study (5 subjects x 24 trials), for tests and smoke runs (seconds).",
+    ),
+    "simulated-p3": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "p3"},
+        "Simulated auditory P3 oddball as BNCI2015_009/AMUSE (21 subjects, overlapping epochs; offline).",
+    ),
+    "simulated-p3-tiny": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "p3-tiny"},
+        "A tiny simulated P3 oddball study (5 subjects x 300 tones), for tests and smoke runs (seconds).",
+    ),
+    "simulated-n170": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "n170"},
+        "Simulated N170 face/object study as ERP CORE (40 subjects, 30-channel BIDS; offline).",
+    ),
+    "simulated-n170-tiny": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "n170-tiny"},
+        "A tiny simulated N170 study (5 subjects x 200 pictures), for tests and smoke runs (seconds).",
+    ),
+    "simulated-n400": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "n400"},
+        "Simulated N400 word-pair study as ERP CORE (40 subjects, 30-channel BIDS; offline).",
+    ),
+    "simulated-n400-tiny": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "n400-tiny"},
+        "A tiny simulated N400 study (5 subjects x 160 word pairs), for tests and smoke runs (seconds).",
+    ),
+    "simulated-mmn": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "mmn"},
+        "Simulated mismatch negativity oddball as ERP CORE (40 subjects, overlapping epochs; offline).",
+    ),
+    "simulated-mmn-tiny": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "mmn-tiny"},
+        "A tiny simulated MMN study (5 subjects x 300 tones), for tests and smoke runs (seconds).",
+    ),
+    "simulated-n2pc": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "n2pc"},
+        "Simulated N2pc visual search as ERP CORE (40 subjects, lateralized by target side; offline).",
+    ),
+    "simulated-n2pc-tiny": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "n2pc-tiny"},
+        "A tiny simulated N2pc study (5 subjects x 200 searches), for tests and smoke runs (seconds).",
+    ),
+    "simulated-ern": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "ern"},
+        "Simulated error-related negativity, flanker responses as ERP CORE (40 subjects; offline).",
+    ),
+    "simulated-ern-tiny": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "ern-tiny"},
+        "A tiny simulated ERN study (5 subjects x 300 responses), for tests and smoke runs (seconds).",
+    ),
+    "simulated-lrp": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "lrp"},
+        "Simulated lateralized readiness potential, flanker responses as ERP CORE (40 subjects; offline).",
+    ),
+    "simulated-lrp-tiny": (
+        "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "lrp-tiny"},
+        "A tiny simulated LRP study (5 subjects x 200 responses), for tests and smoke runs (seconds).",
     ),
 }
 

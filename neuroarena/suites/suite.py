@@ -21,6 +21,8 @@ ALIASES = {"core": "neuroarena-eeg-core"}
 PUBLISHED: dict[tuple[str, int], str] = {
     ("neuroarena-eeg-core", 1): "16bfb456ad1d",
     ("full", 1): "50f0905f0ec5",
+    ("neuroarena-eeg-core", 2): "83bf45249e3e",
+    ("full", 2): "0caac4ee64a6",
 }
 
 
@@ -54,10 +56,11 @@ class Suite(BaseModel):
         return f"{self.name} v{self.version}"
 
     def categories(self) -> dict[tuple[str, str], str]:
-        """(task, dataset) -> category, for both the real and the simulated datasets."""
+        """(task, dataset) -> category, for the real, the simulated and the tiny simulated datasets."""
         out = {}
         for entry in self.entries:
-            out[(entry.task, entry.dataset)] = out[(entry.task, entry.simulated)] = entry.category
+            for dataset in (entry.dataset, entry.simulated, f"{entry.simulated}-tiny"):
+                out[(entry.task, dataset)] = entry.category
         return out
 
 

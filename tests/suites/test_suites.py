@@ -27,17 +27,28 @@ def test_changing_a_suite_without_a_version_bump_is_refused(tmp_path):
     data["entries"][0]["dataset"] = "xu2024alljoined"
     edited = tmp_path / "core.yaml"
     edited.write_text(yaml.safe_dump(data))
-    with pytest.raises(NeuroarenaError, match="neuroarena-eeg-core v1 was published with other entries"):
+    version = data["version"]
+    with pytest.raises(NeuroarenaError, match=f"neuroarena-eeg-core v{version} was published with other entries"):
         load_suite(str(edited))
-    data["version"] = 2  # a new, unpublished version
+    data["version"] = version + 1  # a new, unpublished version
     edited.write_text(yaml.safe_dump(data))
-    assert load_suite(str(edited)).version == 2
+    assert load_suite(str(edited)).version == version + 1
     assert load_suite("core").description == Suite.model_validate(
         yaml.safe_load((SUITE_DIR / "neuroarena-eeg-core.yaml").read_text())).description
 
 
 def _suite(entries):
     return Suite(name="t", version=1, entries=[dict(task=t, category=c, dataset=d, simulated=d) for t, c, d in entries])
+
+
+def test_the_core_suite_spans_the_categories_each_task_once_on_an_offline_counterpart_with_a_ceiling():
+    core = load_suite("core")
+    tasks = [entry.task for entry in core.entries]
+    assert len(tasks) == len(set(tasks)) >= 18  # one dataset per task
+    assert {entry.category for entry in core.entries} == {"visual decoding", "BCI", "evoked responses", "sleep",
+                                                          "phenotyping"}
+    for entry in core.entries:
+        assert entry.simulated.startswith("simulated"), entry  # a simulation, not MOABB's noise generator
 
 
 def test_ranking_averages_ranks_within_the_suite_with_categories_and_an_interval():
@@ -61,10 +72,8 @@ def test_ranking_averages_ranks_within_the_suite_with_categories_and_an_interval
     assert suite_agreement(four, first, second)[:2][0] == pytest.approx(-1.0)  # the model order reversed
 
 
-def test_a_suite_runs_every_entry_on_its_offline_counterpart(tmp_path, capsys, monkeypatch):
+def test_a_suite_runs_every_entry_on_its_offline_counterpart(tmp_path, capsys):
     from neuroarena.cli import main
-
-    monkeypatch.setenv("NEUROARENA_HOME", str(tmp_path / "home"))  # records of earlier runs would be reused
     from neuroarena.runner.api import run_suite
 
     path = tmp_path / "mini.yaml"
@@ -72,7 +81,7 @@ def test_a_suite_runs_every_entry_on_its_offline_counterpart(tmp_path, capsys, m
         {"task": "motor_imagery", "category": "BCI", "dataset": "stieger2021", "simulated": "moabb-fake-imagery"},
         {"task": "category", "category": "visual decoding", "dataset": "wang2025multisession",
          "simulated": "simulated-tiny"}]}))
-    frame = run_suite(str(path), ["cov_ts_lr"], simulated=True, seeds=[0])
+    frame = run_suite(str(path), ["cov_ts_lr"], simulated=True, seeds=[7])  # a seed no other test runs: no reuse
     assert (frame["status"] == "ok").all(), frame["error"].tolist()
     assert set(zip(frame["task"], frame["dataset"])) == {("motor_imagery", "moabb-fake-imagery"),
                                                          ("category", "simulated-tiny")}
