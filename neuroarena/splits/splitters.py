@@ -52,14 +52,15 @@ class Predefined(Splitter):
     val_fraction : float
         Fraction of the train groups moved to val (at least one).
     seed : int
-    val_by : {"auto", "stimulus", "category"}
-        The group val holds out; ``auto`` picks as described above.
+    val_by : {"auto", "stimulus", "category", "subject"}
+        The group val holds out; ``auto`` picks as described above (``subject``: whole subjects, for a study
+        whose own split is by subject, as TUAB's eval).
     """
 
     forbidden = ("stimulus",)
     val_fraction: float = Field(0.1, gt=0, lt=1)
     seed: int = 0
-    val_by: Literal["auto", "stimulus", "category"] = "auto"
+    val_by: Literal["auto", "stimulus", "category", "subject"] = "auto"
 
     def split(self, metadata: "pd.DataFrame") -> Split:
         require_columns(metadata, ("window", "split", "stimulus"), "Predefined")

@@ -128,6 +128,11 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
         "neuroarena.studies.simulated_sample:SimulatedSample", {"preset": "tiny"},
         "A tiny simulated sample recording (240 stimuli), for tests and smoke runs (seconds).",
     ),
+    "tuab": (
+        "neuroarena.studies.tuh_abnormal:TuhAbnormal", {},
+        "TUH Abnormal EEG v3.0.1 (licensed, read locally): 2,993 clinical recordings, normal/abnormal, eval split.",
+    ),
+    "tuh_abnormal": ("neuroarena.studies.tuh_abnormal:TuhAbnormal", {}, "Alias of tuab (TUH Abnormal EEG)."),
     "bnci2015_009": (
         _MOABB, {"dataset": "BNCI2015_009"},
         "Schreuder et al. 2011 (AMUSE): 21 subjects, auditory spatial P300 speller, Target/NonTarget (MOABB).",
