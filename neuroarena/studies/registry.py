@@ -133,6 +133,10 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
         "TUH Abnormal EEG v3.0.1 (licensed, read locally): 2,993 clinical recordings, normal/abnormal, eval split.",
     ),
     "tuh_abnormal": ("neuroarena.studies.tuh_abnormal:TuhAbnormal", {}, "Alias of tuab (TUH Abnormal EEG)."),
+    "chb_mit": (
+        "neuroarena.studies.chb_mit:ChbMit", {},
+        "CHB-MIT in its BIDS release (Zenodo): 23 children, 982 h at 256 Hz, 198 seizures, cut into 10 s crops.",
+    ),
     "bnci2015_009": (
         _MOABB, {"dataset": "BNCI2015_009"},
         "Schreuder et al. 2011 (AMUSE): 21 subjects, auditory spatial P300 speller, Target/NonTarget (MOABB).",
