@@ -35,12 +35,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from neuroarena.errors import NeuroarenaError
 from neuroarena.hashing import stable_hash
 from neuroarena.home import data_dir
 from neuroarena.studies.simulated.noise import line_noise, narrowband_noise, pink_noise
+from neuroarena.studies.simulated_bids import preset_config, windows_by_recording
 from neuroarena.studies.sleep_edf import EPOCH_SECONDS, FOLDER, SleepPhysionet, record_table
 
 if TYPE_CHECKING:
@@ -118,14 +119,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 def sleep_config(preset: str, overrides: dict | None = None) -> SleepConfig:
     """The named preset with ``overrides`` applied."""
-    if preset not in PRESETS:
-        raise NeuroarenaError(f"unknown simulated sleep preset {preset!r}", fix=f"use one of {', '.join(PRESETS)}")
-    try:
-        return SleepConfig(**{**PRESETS[preset], **(overrides or {})})
-    except ValidationError as err:
-        first = err.errors()[0]
-        raise NeuroarenaError(f"simulated sleep {'.'.join(map(str, first['loc']))}: {first['msg']}",
-                              fix=f"see the fields of SleepConfig ({', '.join(SleepConfig.model_fields)})") from None
+    return preset_config(SleepConfig, PRESETS, preset, overrides, "simulated sleep")
 
 
 def nights(config: SleepConfig) -> "pd.DataFrame":
@@ -312,17 +306,9 @@ class SimulatedSleep(SleepPhysionet):
         if classes is None or stimuli is not None or target is not None:
             return None
         likelihood = self.stage_likelihoods()
-        recordings = {r.id: r for r in self.recordings()}
-        unknown = sorted(set(windows["recording"].astype(str)) - set(recordings))
-        if unknown:
-            raise NeuroarenaError(f"windows of recording {unknown[0]} are not in the study", path=self.root,
-                                  fix="score the oracle on windows of this simulated dataset")
         columns = [LABELS.index(c) if c in LABELS else -1 for c in classes]
         out = np.full((len(windows), len(classes)), -np.inf)
-        ids = windows["recording"].astype(str).to_numpy()
-        for recording_id in np.unique(ids):
-            rows = np.flatnonzero(ids == recording_id)
-            recording = recordings[recording_id]
+        for recording, rows in windows_by_recording(self, windows):
             stages = true_stages(self.config, int(recording.subject), int(recording.session))
             raw = recording.load()
             offset = raw.first_time  # the crop: window onsets count from the cropped start

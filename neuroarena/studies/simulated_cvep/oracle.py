@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from neuroarena.errors import NeuroarenaError
+from neuroarena.studies.simulated_bids import windows_by_recording
 from neuroarena.studies.simulated_cvep.config import OFF, ON
 from neuroarena.studies.simulated_cvep.generator import schedule
 
@@ -51,23 +52,15 @@ def oracle_outputs(study: "SimulatedCvep", windows: "pd.DataFrame", prepare: "Pr
         Class names; a class the simulation does not have scores ``-inf``.
     """
     config = study.config
-    recordings = {recording.id: recording for recording in study.recordings()}
-    ids = windows["recording"].astype(str).to_numpy()
-    unknown = sorted(set(ids) - set(recordings))
-    if unknown:
-        raise NeuroarenaError(f"windows of recording {unknown[0]} are not in the study", path=study.root,
-                              fix="score the oracle on windows of this simulated dataset")
     evoked = np.zeros(len(windows), dtype=bool)
     onsets = windows["onset"].to_numpy(dtype=float)
-    for recording_id in np.unique(ids):
-        rows = np.flatnonzero(ids == recording_id)
-        recording = recordings[recording_id]
+    for recording, rows in windows_by_recording(study, windows):
         bits, _ = schedule(config, int(recording.subject) - 1, int(recording.run) - 1)
         starts = bits["onset"].to_numpy()
         at = np.clip(np.searchsorted(starts, onsets[rows]), 1, len(starts) - 1)
         nearest = np.where(np.abs(starts[at - 1] - onsets[rows]) < np.abs(starts[at] - onsets[rows]), at - 1, at)
         if (np.abs(starts[nearest] - onsets[rows]) > 0.6 / config.sfreq).any():
-            raise NeuroarenaError(f"windows of {recording_id} lie at no bit", path=study.root,
+            raise NeuroarenaError(f"windows of {recording.id} lie at no bit", path=study.root,
                                   fix="the oracle scores windows locked to the bits (event kind 'stimulus')")
         evoked[rows] = bits["evoked"].to_numpy()[nearest]
     with np.errstate(divide="ignore"):

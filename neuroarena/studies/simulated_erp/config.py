@@ -28,9 +28,9 @@ from __future__ import annotations
 from math import erf, sqrt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from neuroarena.errors import NeuroarenaError
+from neuroarena.studies.simulated_bids import preset_config
 
 #: Version of the generator: raised whenever the same configuration writes different data, so that a dataset
 #: written by an older generator is never reused (it names the dataset's folder).
@@ -150,15 +150,7 @@ class ErpConfig(BaseModel):
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> "ErpConfig":
         """A named configuration (see :data:`PRESETS`), optionally with fields overridden."""
-        if name not in PRESETS:
-            raise NeuroarenaError(f"unknown simulated ERP preset {name!r}", fix=f"use one of {', '.join(PRESETS)}")
-        try:
-            return cls(**{**PRESETS[name], **overrides})
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "config"
-            raise NeuroarenaError(f"simulated ERP {where}: {first['msg']}",
-                                  fix=f"see the fields of ErpConfig ({', '.join(cls.model_fields)})") from None
+        return preset_config(cls, PRESETS, name, overrides, "simulated ERP")
 
 
 #: Sensory responses to every stimulus: the auditory N1 at Cz, the visual P1 at Oz.

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from neuroarena.errors import NeuroarenaError
+from neuroarena.studies.simulated_bids import windows_by_recording
 from neuroarena.studies.simulated_erp.config import CLASSES, SFREQ
 from neuroarena.studies.simulated_erp.generator import schedule
 
@@ -55,23 +56,15 @@ def oracle_outputs(study: "SimulatedErp", windows: "pd.DataFrame", classes: Sequ
         Class names; a class the simulation does not have scores ``-inf``.
     """
     config = study.config
-    recordings = {recording.id: recording for recording in study.recordings()}
-    ids = windows["recording"].astype(str).to_numpy()
-    unknown = sorted(set(ids) - set(recordings))
-    if unknown:
-        raise NeuroarenaError(f"windows of recording {unknown[0]} are not in the study", path=study.root,
-                              fix="score the oracle on windows of this simulated dataset")
     columns = [CLASSES.index(c) if c in CLASSES else -1 for c in classes]
     out = np.full((len(windows), len(classes)), -np.inf)
     onsets = windows["onset"].to_numpy(dtype=float)
-    for recording_id in np.unique(ids):
-        rows = np.flatnonzero(ids == recording_id)
-        recording = recordings[recording_id]
+    for recording, rows in windows_by_recording(study, windows):
         trials, _ = schedule(config, int(recording.subject) - 1, int(recording.run) - 1)
         events = trials["onset"].to_numpy()
         nearest = np.abs(onsets[rows, None] - events[None]).argmin(axis=1)
         if (np.abs(events[nearest] - onsets[rows]) > 0.6 / SFREQ).any():
-            raise NeuroarenaError(f"windows of {recording_id} lie at no event", path=study.root,
+            raise NeuroarenaError(f"windows of {recording.id} lie at no event", path=study.root,
                                   fix="the oracle scores windows at the events (event kind 'stimulus')")
         scores = log_likelihoods(config, trials["latent"].to_numpy()[nearest])
         for j, column in enumerate(columns):

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from neuroarena.errors import NeuroarenaError
+from neuroarena.studies.simulated_bids import windows_by_recording
 from neuroarena.studies.simulated_mi import generator as gen
 
 if TYPE_CHECKING:
@@ -60,30 +61,22 @@ def oracle_outputs(study: "SimulatedMotorImagery", windows: "pd.DataFrame", prep
         Class names; a class the simulation does not have scores ``-inf``.
     """
     config = study.config
-    recordings = {recording.id: recording for recording in study.recordings()}
-    ids = windows["recording"].astype(str).to_numpy()
-    unknown = sorted(set(ids) - set(recordings))
-    if unknown:
-        raise NeuroarenaError(f"windows of recording {unknown[0]} are not in the study", path=study.root,
-                              fix="score the oracle on windows of this simulated dataset")
     start = int(round(prepare.window_start * config.sfreq))
     n = int(round(prepare.window_duration * config.sfreq))
     times = (start + np.arange(n)) / config.sfreq
     known = [c for c in classes if c in config.classes]
     out = np.full((len(windows), len(classes)), -np.inf)
     onsets = windows["onset"].to_numpy(dtype=float)
-    for recording_id in np.unique(ids):
-        rows = np.flatnonzero(ids == recording_id)
-        recording = recordings[recording_id]
+    for recording, rows in windows_by_recording(study, windows):
         subject, trials, sources = gen.run_sources(config, int(recording.subject) - 1, int(recording.session) - 1,
                                                    int(recording.run) - 1)
         nearest = np.abs(onsets[rows, None] - trials["onset"].to_numpy()[None]).argmin(axis=1)
         if (np.abs(trials["onset"].to_numpy()[nearest] - onsets[rows]) > 0.6 / config.sfreq).any():
-            raise NeuroarenaError(f"windows of {recording_id} lie at no cue", path=study.root,
+            raise NeuroarenaError(f"windows of {recording.id} lie at no cue", path=study.root,
                                   fix="the oracle scores windows locked to the cues (event kind 'stimulus')")
         first = trials["sample"].to_numpy()[nearest] + start
         if first.min() < 0 or first.max() + n > sources.shape[1]:
-            raise NeuroarenaError(f"a window of {recording_id} reaches outside the recording", path=study.root,
+            raise NeuroarenaError(f"a window of {recording.id} reaches outside the recording", path=study.root,
                                   fix="choose a window inside the recording")
         segments = sources[:, first[:, None] + np.arange(n)]  # (2, n_rows, n)
         scale = (subject.gains * config.snr) ** 2 * (gen.MU_VOLTS ** 2 + gen.BETA_VOLTS ** 2)

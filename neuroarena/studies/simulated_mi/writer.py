@@ -3,95 +3,40 @@
 One recording per run: ``sub-<NN>/ses-<N>/eeg/sub-<NN>_ses-<N>_task-motorimagery_run-<N>_eeg.vhdr``; its
 events.tsv has one row per trial: ``onset`` (the cue), ``duration`` (the imagery), ``trial_type`` =
 ``stimulus`` (read as the event's kind) and ``category`` (the imagined movement). ``simulation.json`` records
-the configuration.
+the configuration (see :mod:`~neuroarena.studies.simulated_bids`).
 """
 from __future__ import annotations
 
-import datetime
-import json
 from pathlib import Path
+from typing import Iterator
 
-from neuroarena.errors import NeuroarenaError
-from neuroarena.fileio import build_folder_once
-from neuroarena.hashing import stable_hash
+from neuroarena.studies.simulated_bids import BidsDataset, BidsRun, label, write_bids_dataset
 from neuroarena.studies.simulated_mi.config import GENERATOR_VERSION, MotorImageryConfig
 
 TASK = "motorimagery"
-CONFIG_FILE = "simulation.json"
-MONTAGE = "easycap-M1"
-FIRST_MEASUREMENT = datetime.datetime(2024, 1, 1, 9, 0, tzinfo=datetime.timezone.utc)
 EXTRA_EVENT_COLUMNS = {
     "trial_type": "What the event is: 'stimulus' = the cue to imagine a movement.",
     "category": "The movement imagined from the cue on: 'left_hand' or 'right_hand'.",
 }
 
 
-def label(index: int, width: int = 1) -> str:
-    """BIDS label of 0-based ``index``: ``"1"``, ``"2"``, ... (``"01"`` with ``width=2``)."""
-    return f"{index + 1:0{width}d}"
-
-
-def written_config(root: Path) -> dict | None:
-    """The configuration stored in a simulated dataset at ``root``, or None if there is none."""
-    path = Path(root) / CONFIG_FILE
-    return json.loads(path.read_text())["config"] if path.is_file() else None
-
-
 def write_dataset(config: MotorImageryConfig, root: str | Path) -> Path:
-    """Simulate every run of ``config`` and write the BIDS dataset to ``root`` (a no-op when written).
-
-    Built in a temporary folder beside ``root`` and renamed onto it, so ``root`` is absent or complete.
-
-    Raises
-    ------
-    NeuroarenaError
-        ``root`` exists but holds something other than this simulation.
-    """
-    return build_folder_once(root, lambda tmp: _write_all(config, tmp), lambda done: _check_existing(config, done))
+    """Simulate every run of ``config`` and write the BIDS dataset to ``root`` (a no-op when written; see
+    :func:`~neuroarena.studies.simulated_bids.write_bids_dataset`)."""
+    dataset = BidsDataset(task=TASK, study="SimulatedMotorImagery", what="motor imagery",
+                          title="neuroarena simulated motor imagery EEG", generator=GENERATOR_VERSION,
+                          columns=EXTRA_EVENT_COLUMNS, line_freq=config.line_freq)
+    return write_bids_dataset(config, root, dataset, _runs(config))
 
 
-def _check_existing(config: MotorImageryConfig, root: Path) -> None:
-    if written_config(root) != config.model_dump(mode="json"):
-        raise NeuroarenaError(f"folder exists but does not hold the simulated motor imagery {stable_hash(config)}",
-                              path=root, fix="delete the folder or choose another root for SimulatedMotorImagery")
-
-
-def _write_all(config: MotorImageryConfig, folder: Path) -> None:
-    import mne_bids
-
+def _runs(config: MotorImageryConfig) -> Iterator[BidsRun]:
     from neuroarena.studies.simulated_mi.generator import simulate_run
 
     for subject in range(config.n_subjects):
         for session in range(config.n_sessions):
             for run in range(config.n_runs):
-                _write_run(config, folder, subject, session, run, simulate_run(config, subject, session, run))
-    mne_bids.make_dataset_description(
-        path=folder, name="neuroarena simulated motor imagery EEG", dataset_type="raw", authors=["neuroarena"],
-        generated_by=[{"Name": "neuroarena SimulatedMotorImagery", "Version": str(GENERATOR_VERSION)}],
-        overwrite=True, verbose=False,
-    )
-    (folder / ".bidsignore").write_text(f"{CONFIG_FILE}\noracle/\n")
-    (folder / CONFIG_FILE).write_text(json.dumps(
-        {"config": config.model_dump(mode="json"), "hash": stable_hash(config), "generator": GENERATOR_VERSION},
-        indent=2, sort_keys=True) + "\n")
-
-
-def _write_run(config: MotorImageryConfig, folder: Path, subject: int, session: int, run: int, simulated) -> None:
-    import mne
-    import mne_bids
-
-    info = mne.create_info(list(simulated.ch_names), simulated.sfreq, ch_types="eeg")
-    raw = mne.io.RawArray(simulated.data, info, verbose=False)
-    raw.set_montage(mne.channels.make_standard_montage(MONTAGE), verbose=False)
-    raw.info["line_freq"] = config.line_freq
-    day = (subject * config.n_sessions + session)
-    raw.set_meas_date(FIRST_MEASUREMENT + datetime.timedelta(days=day, hours=run))
-    trials = simulated.trials
-    raw.set_annotations(mne.Annotations(trials["onset"], config.imagery, ["stimulus"] * len(trials)))
-    metadata = trials[["category"]].assign(trial_type="stimulus")
-    bids_path = mne_bids.BIDSPath(subject=label(subject, 2), session=label(session), task=TASK, run=label(run),
-                                  datatype="eeg", root=folder)
-    mne_bids.write_raw_bids(
-        raw, bids_path, event_id={"stimulus": 1}, event_metadata=metadata[list(EXTRA_EVENT_COLUMNS)],
-        extra_columns_descriptions=EXTRA_EVENT_COLUMNS, format="BrainVision", allow_preload=True, verbose=False,
-    )
+                simulated = simulate_run(config, subject, session, run)
+                trials = simulated.trials
+                yield BidsRun(simulated, subject, run, day=subject * config.n_sessions + session,
+                              session=label(session), onset=trials["onset"], duration=config.imagery,
+                              events=trials[["category"]].assign(trial_type="stimulus"))

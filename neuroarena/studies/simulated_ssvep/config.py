@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from neuroarena.errors import NeuroarenaError
+from neuroarena.studies.simulated_bids import preset_config
 
 #: Version of the generator: raised whenever the same configuration writes different data, so that a dataset
 #: written by an older generator is never reused (it names the dataset's folder).
@@ -94,16 +94,7 @@ class SsvepConfig(BaseModel):
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> "SsvepConfig":
         """A named configuration (see :data:`PRESETS`), optionally with fields overridden."""
-        if name not in PRESETS:
-            raise NeuroarenaError(f"unknown simulated SSVEP preset {name!r}",
-                                  fix=f"use one of {', '.join(sorted(PRESETS))}")
-        try:
-            return cls(**{**PRESETS[name], **overrides})
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "config"
-            raise NeuroarenaError(f"simulated SSVEP {where}: {first['msg']}",
-                                  fix=f"see the fields of SsvepConfig ({', '.join(cls.model_fields)})") from None
+        return preset_config(cls, PRESETS, name, overrides, "simulated SSVEP")
 
 
 #: Named configurations: field values that differ from the defaults.

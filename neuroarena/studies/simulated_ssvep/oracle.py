@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from neuroarena.errors import NeuroarenaError
+from neuroarena.studies.simulated_bids import windows_by_recording
 from neuroarena.studies.simulated_ssvep.generator import schedule
 
 if TYPE_CHECKING:
@@ -49,22 +50,14 @@ def oracle_outputs(study: "SimulatedSsvep", windows: "pd.DataFrame", prepare: "P
         Class names; a class the simulation does not have scores ``-inf``.
     """
     config = study.config
-    recordings = {recording.id: recording for recording in study.recordings()}
-    ids = windows["recording"].astype(str).to_numpy()
-    unknown = sorted(set(ids) - set(recordings))
-    if unknown:
-        raise NeuroarenaError(f"windows of recording {unknown[0]} are not in the study", path=study.root,
-                              fix="score the oracle on windows of this simulated dataset")
     fixated = np.empty(len(windows), dtype=object)
     onsets = windows["onset"].to_numpy(dtype=float)
-    for recording_id in np.unique(ids):
-        rows = np.flatnonzero(ids == recording_id)
-        recording = recordings[recording_id]
+    for recording, rows in windows_by_recording(study, windows):
         trials, _ = schedule(config, int(recording.subject) - 1, int(recording.run) - 1)
         starts = trials["onset"].to_numpy()
         nearest = np.abs(onsets[rows, None] - starts[None]).argmin(axis=1)
         if (np.abs(starts[nearest] - onsets[rows]) > 0.6 / config.sfreq).any():
-            raise NeuroarenaError(f"windows of {recording_id} lie at no flicker onset", path=study.root,
+            raise NeuroarenaError(f"windows of {recording.id} lie at no flicker onset", path=study.root,
                                   fix="the oracle scores windows locked to the trials (event kind 'stimulus')")
         fixated[rows] = trials["fixated"].to_numpy()[nearest]
     n_classes = len(config.classes)
