@@ -37,7 +37,7 @@ def test_a_bids_folder_gets_a_cross_subject_leaderboard_in_one_command(erp_root,
     label = f"bids:{erp_root.name}"
     assert label in out and "cov_ts_lr" in out
     by_model = {r["key"]["model"]: r for r in records(tmp_path)}
-    assert set(by_model) == {"dummy", "chance", "cov_ts_lr"}
+    assert set(by_model) == {"dummy", "chance", "cov_ts_lr", "xdawn_ts_lr"}
     assert {r["key"]["dataset"] for r in by_model.values()} == {f"{label}[event_columns=trial_type:category]"}
     assert by_model["dummy"]["metrics"]["balanced_accuracy"] == pytest.approx(0.25)
     assert by_model["cov_ts_lr"]["metrics"]["balanced_accuracy"] > 0.8  # the 4 classes have distinct ERPs

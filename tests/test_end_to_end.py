@@ -46,7 +46,7 @@ def test_nets_and_handcrafted_beat_dummy_on_both_tasks(benchmark_home):
     assert (records["status"] == "ok").all()
     score = records.set_index(["task", "model"])["score"]
     assert set(score.index) == {
-        ("category", m) for m in ("dummy", "chance", "cov_ts_lr", "eegnet", "shallow_fbcsp_net")
+        ("category", m) for m in ("dummy", "chance", "cov_ts_lr", "xdawn_ts_lr", "eegnet", "shallow_fbcsp_net")
     } | {("image", m) for m in ("dummy", "chance", "cov_ts_ridge", "eegnet", "shallow_fbcsp_net")}
     # 4 balanced categories: dummy is at chance; 20 test images: dummy top-5 is 5/20
     assert score["category", "dummy"] == pytest.approx(0.25)
@@ -87,18 +87,18 @@ def test_rerun_skips_finished_jobs_and_report_writes_tables(benchmark_home):
     before = {p: p.stat().st_mtime_ns for p in (benchmark_home / "results").rglob("seed-*.json")}
     result = _cli(benchmark_home, *RUN)
     assert result.returncode == 0
-    assert result.stderr.count("skipped (recorded)") == len(before) == 10
+    assert result.stderr.count("skipped (recorded)") == len(before) == 11
     assert {p: p.stat().st_mtime_ns for p in before} == before
 
     report = _cli(benchmark_home, "report")
     assert report.returncode == 0, report.stderr
     assert "eegnet" in report.stdout and "normalized" in report.stdout
     table = pd.read_csv(benchmark_home / "results" / "report" / "leaderboard.csv")
-    assert len(table) == 10
+    assert len(table) == 11
     dummy = table[table["model"] == "dummy"]
     assert np.allclose(dummy["normalized"], 0.0)
     markdown = (benchmark_home / "results" / "report" / "leaderboard.md").read_text()
-    assert markdown.count("\n| category |") == 5
+    assert markdown.count("\n| category |") == 6
 
 
 def test_corrupt_shard_stops_with_the_file_named(benchmark_home):
