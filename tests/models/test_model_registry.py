@@ -12,7 +12,8 @@ from neuroarena.models.registry import load_entry_points, register_model
 CLASSIC = ["eegnet", "shallow_fbcsp_net", "ctnet", "deep4net", "bdtcn", "atcnet", "eegconformer", "eegnex",
            "signal_jepa", "simpleconv_time_agg"]
 FOUNDATION = ["bendr", "labram", "biot", "cbramod", "luna", "reve", "eegpt"]
-BUILTIN_NAMES = ["dummy", "chance", "cov_ts_lr", "xdawn_ts_lr", "cov_ts_ridge", *CLASSIC, "multisubject_transformer", *FOUNDATION]
+BASELINES = ["dummy", "chance", "cov_ts_lr", "xdawn_ts_lr", "cov_ts_ridge"]
+BUILTIN_NAMES = [*BASELINES, *CLASSIC, "multisubject_transformer", *FOUNDATION]
 SIGNAL = dict(n_chans=4, n_outputs=3, n_times=50, sfreq=100.0, chs_info=None)
 
 
@@ -25,7 +26,7 @@ def fresh_registry(monkeypatch):
 
 def test_builtin_table_order_and_groups():
     assert [spec.name for spec in list_models()] == BUILTIN_NAMES
-    assert expand_models(["all_baseline", "eegnet"]) == ["dummy", "chance", "cov_ts_lr", "xdawn_ts_lr", "cov_ts_ridge", "eegnet"]
+    assert expand_models(["all_baseline", "eegnet"]) == [*BASELINES, "eegnet"]
     assert expand_models(["eegnet", "all_classic", "dummy"]) == [*CLASSIC, "dummy"]
     assert expand_models(["all_fm"]) == FOUNDATION
     assert expand_models(["all_handcrafted"]) == ["cov_ts_lr", "xdawn_ts_lr", "cov_ts_ridge"]
@@ -112,7 +113,7 @@ def test_entry_point_plugin_is_loaded(fresh_registry, tmp_path, monkeypatch):
     monkeypatch.delitem(sys.modules, "neuroarena_plugin_demo", raising=False)
 
     assert get_model("plugin_dummy").description == "from a plugin"
-    assert expand_models(["all_baseline"]) == ["dummy", "chance", "cov_ts_lr", "xdawn_ts_lr", "cov_ts_ridge", "plugin_dummy"]
+    assert expand_models(["all_baseline"]) == [*BASELINES, "plugin_dummy"]
     load_entry_points()  # loading twice registers the same spec again, without error
     assert [spec.name for spec in list_models()] == [*BUILTIN_NAMES, "plugin_dummy"]
 

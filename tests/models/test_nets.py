@@ -50,6 +50,17 @@ def test_chance_is_its_seeded_initialisation():
     assert not torch.equal(weights(3), weights(4))
 
 
+@pytest.mark.parametrize("n_times", [8, 30, 36, 60, 80])
+def test_chance_takes_windows_shorter_than_shallow_fbcsp_nets_default_field(n_times):
+    with pytest.raises(NeuroarenaError, match="cannot take windows"):  # the trained net keeps its defaults
+        net = build_model("shallow_fbcsp_net", n_chans=8, n_outputs=3, n_times=n_times, sfreq=100.0, chs_info=None,
+                          target_kind="classification")
+        net(torch.zeros(2, 8, n_times))
+    net = build_model("chance", n_chans=8, n_outputs=3, n_times=n_times, sfreq=100.0, chs_info=None,
+                      target_kind="classification")
+    assert net(torch.zeros(2, 8, n_times)).shape == (2, 3)
+
+
 def test_build_leaves_net_in_training_mode_and_eegnet_uses_constrained_classifier():
     net = build_model("eegnet", n_chans=16, n_outputs=2, n_times=100, sfreq=100.0, chs_info=None,
                       target_kind="classification")
