@@ -176,7 +176,8 @@ def _audited_split(task: TaskConfig, metadata: "pd.DataFrame", root: str):
     splitter = make_splitter(task.split.name, **task.split.params)
     split = splitter.split(metadata)
     forbidden = (*splitter.forbidden, *((SAMPLES,) if splitter.forbid_shared_samples else ()))
-    audit = audit_split(metadata, split, forbidden, window_duration=task.prepare.window_duration)
+    audit = audit_split(metadata, split, forbidden, window_duration=task.prepare.window_duration,
+                        forbidden_from_test=splitter.forbidden_from_test)
     audit.check(root)
     return split, audit
 

@@ -12,7 +12,7 @@ from neuroarena.metrics.registry import compute_metrics
 from neuroarena.metrics.retrieval import full_set_ranks
 from neuroarena.splits.base import Split
 from neuroarena.targets.embeddings import StimulusEmbeddings
-from neuroarena.targets.labels import LabelEncoding, StandardizedTarget
+from neuroarena.targets.labels import LabelEncoding, StandardizedTarget, map_labels
 from neuroarena.tasks.config import TaskConfig
 
 PARTS = ("train", "val", "test")
@@ -132,6 +132,9 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, embeddi
     excluded: dict[str, int] = {}
     if task.target.kind == "regression":
         windows, excluded = _with_values(task.target.column, metadata, windows, source)
+    labels = None
+    if task.target.kind == "classification":
+        windows, excluded, labels = _with_labels(task.target.column, task.target.labels, metadata, windows, source)
     rows = {part: metadata.iloc[idx] for part, idx in windows.items()}
     stimulus = {part: rows[part]["stimulus"].astype(str).to_numpy() for part in PARTS}
     category = {part: rows[part]["category"].astype(str).to_numpy() if "category" in metadata.columns
@@ -141,13 +144,10 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, embeddi
                for part in PARTS}
     common = dict(windows=windows, stimulus=stimulus, subject=subject, subjects=subjects, category=category)
     if task.target.kind == "classification":
-        column = task.target.column
-        if column not in metadata.columns:
-            raise NeuroarenaError(f"the task's target column '{column}' is not in the events", source,
-                                  "choose an events column in the task's target.column")
-        encoding = LabelEncoding().fit(rows["train"][column].astype(str).to_numpy())
-        y = {part: encoding.transform(rows[part][column].astype(str).to_numpy()) for part in PARTS}
-        return TaskTargets("classification", len(encoding.classes_), y=y, classes=list(encoding.classes_), **common)
+        encoding = LabelEncoding().fit(labels[windows["train"]])
+        y = {part: encoding.transform(labels[idx]) for part, idx in windows.items()}
+        return TaskTargets("classification", len(encoding.classes_), y=y, classes=list(encoding.classes_),
+                           excluded=excluded, **common)
     if task.target.kind == "regression":
         column = task.target.column
         values = {part: pd.to_numeric(rows[part][column]).to_numpy(dtype=np.float64).reshape(-1, 1) for part in PARTS}
@@ -179,6 +179,24 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, embeddi
             extras[part]["teacher"] = reference.lookup(stimulus[part])
     return TaskTargets("embedding", embeddings.dim, y=y, embeddings=embeddings, extras=extras,
                        categories=categories, **common)
+
+
+def _with_labels(column: str, labels: dict[str, str], metadata: pd.DataFrame, windows: dict[str, np.ndarray],
+                 source: str) -> tuple[dict[str, np.ndarray], dict[str, int], np.ndarray]:
+    """The windows of each part whose ``column`` value has a class under ``labels``, how many were left out
+    for having none, and the class of every window of the store, shape (n_store,) (``""``: none)."""
+    if column not in metadata.columns:
+        raise NeuroarenaError(f"the task's target column '{column}' is not in the events", source,
+                              "choose an events column in the task's target.column")
+    classes = map_labels(metadata[column].astype(str).to_numpy(), labels)
+    if not labels:
+        return windows, {}, classes
+    kept = {part: idx[classes[idx] != ""] for part, idx in windows.items()}
+    every = np.concatenate(list(windows.values()))
+    if not any(len(idx) for idx in kept.values()):
+        raise NeuroarenaError(f"no value of '{column}' matches the task's target.labels {sorted(labels)}", source,
+                              "map the column's values (e.g. 'up_*: up') in target.labels")
+    return kept, {"windows_without_target": int((classes[every] == "").sum())}, classes
 
 
 def _with_values(column: str, metadata: pd.DataFrame, windows: dict[str, np.ndarray],

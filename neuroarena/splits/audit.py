@@ -72,22 +72,27 @@ class SplitAudit:
         ``"train/test"`` -> key name -> one shared value (the smallest), where any.
     forbidden : tuple of str
         Key names that must not be shared.
+    forbidden_from_test : tuple of str
+        Key names that train and val may share, but the test part with neither.
     """
 
     sizes: dict[str, int]
     shared: dict[str, dict[str, int]]
     examples: dict[str, dict[str, Any]]
     forbidden: tuple[str, ...]
+    forbidden_from_test: tuple[str, ...] = ()
 
     def problems(self) -> list[str]:
         """One phrase per empty part and per forbidden key shared by a pair of parts."""
         found = [f"the {part} part is empty" for part, size in self.sizes.items() if size == 0]
-        for name in self.forbidden:
-            for pair, counts in self.shared.items():
-                if counts[name]:
-                    first, second = pair.split("/")
-                    found.append(f"{counts[name]} {_nouns(name, counts[name])} in both {first} and {second} "
-                                 f"(e.g. {self.examples[pair][name]!r})")
+        checks = [(name, pair) for name in self.forbidden for pair in self.shared]
+        checks += [(name, pair) for name in self.forbidden_from_test for pair in self.shared if "test" in pair]
+        for name, pair in checks:
+            counts = self.shared[pair]
+            if counts[name]:
+                first, second = pair.split("/")
+                found.append(f"{counts[name]} {_nouns(name, counts[name])} in both {first} and {second} "
+                             f"(e.g. {self.examples[pair][name]!r})")
         return found
 
     def check(self, source: str | Path) -> None:
@@ -101,8 +106,11 @@ class SplitAudit:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary for the result record (sizes, shared counts, forbidden keys)."""
-        return {"sizes": dict(self.sizes), "shared": {pair: dict(c) for pair, c in self.shared.items()},
-                "forbidden": list(self.forbidden)}
+        out = {"sizes": dict(self.sizes), "shared": {pair: dict(c) for pair, c in self.shared.items()},
+               "forbidden": list(self.forbidden)}
+        if self.forbidden_from_test:
+            out["forbidden_from_test"] = list(self.forbidden_from_test)
+        return out
 
 
 #: The pseudo-key of windows whose samples overlap a window of another part (same recording, overlapping spans).
@@ -139,7 +147,7 @@ def overlapping_windows(first: "pd.DataFrame", second: "pd.DataFrame", duration:
 
 
 def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ...],
-                window_duration: float | None = None) -> SplitAudit:
+                window_duration: float | None = None, forbidden_from_test: tuple[Key, ...] = ()) -> SplitAudit:
     """Count what each pair of parts shares.
 
     Parameters
@@ -153,6 +161,9 @@ def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ..
     window_duration : float, optional
         Seconds every window spans; with it (and ``recording`` and ``onset`` columns) the windows that share
         samples across parts are counted under :data:`SAMPLES` (overlapping epochs of fast paradigms).
+    forbidden_from_test : tuple of str or tuple of str
+        Keys train and val may share but test with neither (e.g. ``(("subject", "session"),)`` when
+        validation windows come from the training sessions).
 
     Returns
     -------
@@ -164,13 +175,13 @@ def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ..
     if SAMPLES in forbidden and not counts_samples:
         raise NeuroarenaError("shared samples can be forbidden only with the windows' duration and the metadata's "
                               "recording and onset columns", fix="audit a window store's metadata")
-    for key in (k for k in forbidden if k != SAMPLES):
+    for key in (k for k in (*forbidden, *forbidden_from_test) if k != SAMPLES):
         missing = [column for column in _columns(key) if column not in metadata.columns]
         if missing:
             raise NeuroarenaError(f"forbidden key {key_name(key)!r} needs metadata columns {missing}",
                                   fix="add those columns or forbid other keys")
     present = [key for key in AUDITED_KEYS if set(_columns(key)) <= set(metadata.columns)]
-    keys = list(dict.fromkeys([*(k for k in forbidden if k != SAMPLES), *present]))
+    keys = list(dict.fromkeys([*(k for k in (*forbidden, *forbidden_from_test) if k != SAMPLES), *present]))
     import pandas as pd
 
     index = pd.Index(metadata["window"].to_numpy(dtype=np.int64))
@@ -199,4 +210,5 @@ def audit_split(metadata: "pd.DataFrame", split: Split, forbidden: tuple[Key, ..
             if example is not None:
                 examples[pair][SAMPLES] = example
     return SplitAudit(sizes=split.sizes(), shared=shared, examples=examples,
-                      forbidden=tuple(key_name(key) for key in forbidden))
+                      forbidden=tuple(key_name(key) for key in forbidden),
+                      forbidden_from_test=tuple(key_name(key) for key in forbidden_from_test))

@@ -55,7 +55,9 @@ class Splitter(BaseModel, ABC):
     """Cuts a window metadata table into a :class:`Split`, deterministically given its parameters.
 
     ``forbidden`` names the metadata columns (or column tuples, for composite keys)
-    whose values must not occur in two parts; the audit enforces it. ``forbid_shared_samples`` (a parameter
+    whose values must not occur in two parts; ``forbidden_from_test`` those that train and val may share but
+    the test part may share with neither (validation windows carved from the training sessions); the audit
+    enforces both. ``forbid_shared_samples`` (a parameter
     of every splitter) also forbids a window of one part to share samples with a window of another
     (overlapping epochs of one recording, as in fast ERP paradigms); the audit always counts them.
     """
@@ -63,6 +65,7 @@ class Splitter(BaseModel, ABC):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     forbidden: ClassVar[tuple[Key, ...]] = ()
+    forbidden_from_test: ClassVar[tuple[Key, ...]] = ()
     forbid_shared_samples: bool = False
 
     @abstractmethod

@@ -80,6 +80,9 @@ class MoabbStudy(Study):
         Its constructor's arguments (``FakeDataset``: ``paradigm``, ``event_list``, ``n_subjects``, ``seed``, ...).
     root : str or Path, optional
         Where neuroarena keeps what it writes about the study (MOABB keeps the raw files where it is configured).
+    interval : pair of float, optional
+        The trial interval (s from the event) instead of the dataset's own: where windows start, and for
+        ``FakeDataset`` how far before a run's end its last event lies.
     subjects, sessions, skip_unreadable
         As for :class:`~neuroarena.studies.base.Study`.
     """
@@ -92,10 +95,17 @@ class MoabbStudy(Study):
     line_freq = 50.0
 
     def __init__(self, dataset: str = "FakeDataset", dataset_params: dict[str, Any] | None = None,
-                 root: str | Path | None = None, subjects: Sequence[str | int] | None = None,
-                 sessions: Sequence[str | int] | None = None, skip_unreadable: bool = False):
+                 root: str | Path | None = None, interval: Sequence[float] | None = None,
+                 subjects: Sequence[str | int] | None = None, sessions: Sequence[str | int] | None = None,
+                 skip_unreadable: bool = False):
         self.dataset_name, self.dataset_params = dataset, dict(dataset_params or {})
         self.dataset = moabb_dataset(dataset, self.dataset_params)
+        if interval is not None:
+            start, stop = (float(value) for value in interval)
+            if not stop > start:
+                raise NeuroarenaError(f"bad MOABB interval {list(interval)}", path=data_dir() / f"moabb-{dataset}",
+                                      fix="pass interval=[start, stop] with stop > start (s from the event)")
+            self.dataset.interval = [start, stop]
         super().__init__(root if root is not None else data_dir() / f"moabb-{dataset}", subjects, sessions,
                          skip_unreadable)
         self._subject_data = lru_cache(maxsize=2)(self._load_subject)

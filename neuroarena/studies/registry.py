@@ -102,6 +102,14 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
             "channels": ["C3", "Cz", "C4", "FC3", "FC4", "CP3", "CP4", "Pz"]}},
         "MOABB's FakeDataset as a motor-imagery study (noise around random cues; offline, through the MOABB adapter).",
     ),
+    "moabb-fake-execution": (
+        _MOABB, {"dataset": "FakeDataset", "dataset_params": {
+            "paradigm": "imagery", "n_subjects": 5, "n_sessions": 1, "n_runs": 1, "n_events": 64,
+            "duration": 160, "seed": 0, "sfreq": 128, "channels": ["C3", "Cz", "C4", "FC3", "FC4", "CP3", "CP4", "Pz"],
+            "event_list": [f"{d}_{s}_{n}" for d in ("up", "down", "left", "right") for s in ("slow", "fast")
+                           for n in ("near", "far")]}, "interval": [0.0, 4.0]},
+        "MOABB's FakeDataset with BNCI2025_001's 16 reach conditions (noise; offline, through the MOABB adapter).",
+    ),
     "stieger2021": (_MOABB, {"dataset": "Stieger2021"}, "Stieger et al. 2021: 62 subjects, motor imagery (MOABB)."),
     "sleep_physionet": (
         "neuroarena.studies.sleep_edf:SleepPhysionet", {},
@@ -133,9 +141,25 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
         "TUH Abnormal EEG v3.0.1 (licensed, read locally): 2,993 clinical recordings, normal/abnormal, eval split.",
     ),
     "tuh_abnormal": ("neuroarena.studies.tuh_abnormal:TuhAbnormal", {}, "Alias of tuab (TUH Abnormal EEG)."),
+    "simulated-tuab": (
+        "neuroarena.studies.simulated_tuab:SimulatedTuab", {"preset": "default"},
+        "TUAB simulated offline in its v3.0.1 EDF layout (abnormal: focal and diffuse slowing, a known ceiling).",
+    ),
+    "simulated-tuab-tiny": (
+        "neuroarena.studies.simulated_tuab:SimulatedTuab", {"preset": "tiny"},
+        "A tiny simulated TUAB corpus, for tests and smoke runs (seconds).",
+    ),
     "chb_mit": (
         "neuroarena.studies.chb_mit:ChbMit", {},
         "CHB-MIT in its BIDS release (Zenodo): 23 children, 982 h at 256 Hz, 198 seizures, cut into 10 s crops.",
+    ),
+    "simulated-chbmit": (
+        "neuroarena.studies.simulated_chbmit:SimulatedChbMit", {"preset": "default"},
+        "CHB-MIT simulated offline in its BIDS release layout (rhythmic seizure discharges, a known ceiling).",
+    ),
+    "simulated-chbmit-tiny": (
+        "neuroarena.studies.simulated_chbmit:SimulatedChbMit", {"preset": "tiny"},
+        "A tiny simulated CHB-MIT release, for tests and smoke runs (seconds).",
     ),
     "bnci2015_009": (
         _MOABB, {"dataset": "BNCI2015_009"},
@@ -196,6 +220,14 @@ STUDIES: dict[str, tuple[str, dict, str]] = {
     "simulated-mi-tiny": (
         "neuroarena.studies.simulated_mi.study:SimulatedMotorImagery", {"preset": "tiny"},
         "A tiny simulated motor-imagery study (5 subjects x 24 trials), for tests and smoke runs (seconds).",
+    ),
+    "simulated-mental-imagery": (
+        "neuroarena.studies.simulated_mi.study:SimulatedMotorImagery", {"preset": "sessions"},
+        "Simulated imagery across two sessions (9 subjects: hands, feet, rest; BNCI2015_004-like; offline).",
+    ),
+    "simulated-mental-imagery-tiny": (
+        "neuroarena.studies.simulated_mi.study:SimulatedMotorImagery", {"preset": "sessions-tiny"},
+        "A tiny two-session simulated imagery study (4 subjects x 40 trials a session), for tests (seconds).",
     ),
     "simulated-p3": (
         "neuroarena.studies.simulated_erp.study:SimulatedErp", {"preset": "p3"},

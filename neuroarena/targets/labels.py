@@ -10,6 +10,30 @@ def _as_text(values: np.ndarray) -> np.ndarray:
     return np.asarray(values).astype(str)
 
 
+def map_labels(values: np.ndarray, labels: dict[str, str]) -> np.ndarray:
+    """Each value's class under ``labels`` (value or shell-style pattern -> class, the first match wins), ``""``
+    where none matches; the values themselves when ``labels`` is empty.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+    labels : dict of str to str
+
+    Returns
+    -------
+    ndarray of str, shape (n,)
+    """
+    from fnmatch import fnmatchcase
+
+    values = _as_text(values)
+    if not labels:
+        return values
+    distinct = np.unique(values)
+    classes = {value: next((name for pattern, name in labels.items() if fnmatchcase(value, pattern)), "")
+               for value in distinct.tolist()}
+    return np.asarray([classes[value] for value in values.tolist()], dtype=object).astype(str)
+
+
 class LabelEncoding:
     """Category strings to integers 0..K-1, in sorted order of the categories seen in training.
 

@@ -31,6 +31,10 @@ class TargetConfig(_Frozen):
     each stimulus. A regression target is standardized on the training windows; windows without a value are
     left out (and counted in the record).
 
+    ``labels`` maps the column's values to the classes of a classification task, by value or by shell-style
+    pattern (``up_*: up``; the first pattern that matches wins); a window whose value matches none is left out
+    (and counted in the record). Empty: every value is its own class.
+
     For embedding targets, ``source`` says what is embedded (the stimulus' image or its caption) and
     ``embedder`` with what (a preset of :data:`neuroarena.targets.embedders.EMBEDDERS`, a local model
     folder, or ``features``: the study's own stimulus features). A study that declares its own space
@@ -42,10 +46,19 @@ class TargetConfig(_Frozen):
 
     kind: Literal["classification", "embedding", "regression"]
     column: str = "category"
+    labels: dict[str, str] = Field(default_factory=dict)
     source: Literal["image", "caption"] = "image"
     embedder: str = "dinov2"
     reference_embedder: str | None = None
     text_adaptation: TextAdaptationConfig = Field(default_factory=TextAdaptationConfig)
+
+    @model_validator(mode="after")
+    def _labels_need_classes(self) -> "TargetConfig":
+        if self.labels and self.kind != "classification":
+            raise ValueError("labels map the values of a classification target only")
+        if any(not name.strip() for name in self.labels.values()):
+            raise ValueError("every value of labels is a class name (not empty)")
+        return self
 
     @model_validator(mode="after")
     def _adaptation_needs_captions(self) -> "TargetConfig":

@@ -135,6 +135,28 @@ def test_by_session_labels_counts_and_numeric_order(metadata):
     assert values(metadata, BySession().split(metadata).test, "session") == {"10"}
 
 
+def test_by_session_validates_on_the_tail_of_the_training_sessions(metadata):
+    two = metadata[metadata["session"] != "3"].reset_index(drop=True)
+    two["onset"] = two["onset"][::-1].to_numpy()  # the tail is the last windows in time, not in table order
+    splitter = BySession(val=0.2)
+    assert splitter.forbidden == () and splitter.forbidden_from_test == (("subject", "session"),)
+    split = splitter.split(two)
+    assert split.sizes() == {"train": 32, "val": 8, "test": 40}
+    assert values(two, split.test, "session") == {"2"} and values(two, split.val, "session") == {"1"}
+    val = two.set_index("window").loc[split.val]
+    assert val.groupby("subject")["onset"].apply(sorted).map(list).tolist() == [[8.0, 9.0]] * 4
+    audit = audit_split(two, split, splitter.forbidden, forbidden_from_test=splitter.forbidden_from_test)
+    assert audit.shared["train/val"]["subject+session"] == 4 and not audit.problems()
+    leaked = audit_split(two, Split(np.union1d(split.train, split.test[:1]), split.val, split.test[1:]),
+                         splitter.forbidden, forbidden_from_test=splitter.forbidden_from_test)
+    assert leaked.problems() == ["1 (subject, session) pair in both train and test (e.g. ('01', '2'))"]
+    assert audit.to_dict()["forbidden_from_test"] == ["subject+session"]
+    with pytest.raises(NeuroarenaError, match="too few to keep a share of 0.01"):
+        BySession(val=0.01).split(two)
+    with pytest.raises(NeuroarenaError, match=r"validation fraction lies in \(0, 1\)"):
+        make_splitter("by_session", val=1.5)
+
+
 def test_by_session_errors(metadata):
     with pytest.raises(NeuroarenaError, match=r"subject '01' has 3 sessions \['1', '2', '3'\], too few"):
         BySession(train=2).split(metadata)

@@ -76,3 +76,34 @@ def test_motor_imagery_job_end_to_end_on_the_fake_dataset():
     scores = frame.set_index("model")["score"]
     # noise around random cues: nothing to decode, so the Riemannian pipeline stays near chance
     assert abs(scores["cov_ts_lr"] - 0.5) < 0.15 and abs(scores["dummy"] - 0.5) < 0.15
+
+
+def test_motor_execution_keeps_the_direction_of_the_sixteen_conditions():
+    from neuroarena.runner.api import prepare, run
+    from neuroarena.runner.targets import make_targets
+    from neuroarena.splits.splitters import make_splitter
+    from neuroarena.tasks.config import load_task
+
+    study = get_study("moabb-fake-execution")
+    assert study.dataset.interval == [0.0, 4.0] and study.params()["interval"] == [0.0, 4.0]
+    metadata = prepare("motor_execution", "moabb-fake-execution", progress=False).metadata
+    assert metadata["category"].nunique() == 16
+    task = load_task("motor_execution")
+    split = make_splitter(task.split.name, **task.split.params).split(metadata)
+    targets = make_targets(task, metadata, split, None, "store")
+    assert targets.classes == ["down", "left", "right", "up"] and targets.excluded == {"windows_without_target": 0}
+    expected = metadata["category"].str.split("_").str[0].to_numpy()
+    assert (np.asarray(targets.classes)[targets.y["test"]] == expected[split.test]).all()
+    narrow = task.model_copy(update={"target": task.target.model_copy(update={"labels": {"up_*": "up",
+                                                                                          "down_*": "down"}})})
+    halved = make_targets(narrow, metadata, split, None, "store")
+    assert halved.excluded["windows_without_target"] == int(np.isin(expected, ["left", "right"]).sum()) > 0
+    assert sum(len(v) for v in halved.windows.values()) == int(np.isin(expected, ["up", "down"]).sum())
+    frame = run("motor_execution", ["cov_ts_lr"], dataset="moabb-fake-execution", seeds=[0])
+    assert (frame["status"] == "ok").all(), frame["error"].tolist()
+    assert frame.set_index("model")["score"]["dummy"] == 0.25  # four directions, balanced accuracy
+
+
+def test_a_bad_interval_is_refused():
+    with pytest.raises(NeuroarenaError, match="bad MOABB interval"):
+        MoabbStudy("FakeDataset", FAKE["dataset_params"], interval=[2.0, 1.0])

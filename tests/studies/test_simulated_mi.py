@@ -117,3 +117,59 @@ def test_motor_imagery_runs_end_to_end_with_the_oracle_as_ceiling(tiny):
     assert scores["dummy"] == 0.5
     assert scores["cov_ts_lr"] >= scores["dummy"] + 0.25  # the contralateral ERD is decodable across subjects
     assert ceiling["cov_ts_lr"] >= scores["cov_ts_lr"] - 0.02 and ceiling["cov_ts_lr"] >= 0.85
+
+
+@pytest.fixture(scope="module")
+def sessions() -> SimulatedMotorImagery:
+    """Two sessions of four classes (hands, feet, rest): the mental-imagery task's offline counterpart."""
+    from neuroarena.studies.registry import get_study
+
+    study = get_study("simulated-mental-imagery-tiny")
+    assert study.config == MotorImageryConfig.preset("sessions-tiny") and study.config.n_sources == 3
+    return study
+
+
+def test_feet_desynchronize_the_midline_and_rest_nothing(sessions):
+    from scipy.signal import welch
+
+    recordings = sessions.recordings()
+    assert {(r.subject, r.session) for r in recordings} == {(f"0{s}", n) for s in range(1, 5) for n in ("1", "2")}
+    for recording in recordings:
+        raw, events = recording.load(), recording.events()
+        assert events["category"].value_counts().to_dict() == {c: 10 for c in ("feet", "left_hand", "rest",
+                                                                                "right_hand")}
+        data, sfreq = raw.get_data(picks=["C3", "Cz", "C4"]), raw.info["sfreq"]
+        starts = np.round((events["onset"].to_numpy() + 0.5) * sfreq).astype(int)
+        freqs, power = welch(np.stack([data[:, s:s + int(3 * sfreq)] for s in starts]), fs=sfreq, nperseg=int(sfreq))
+        band = np.log(power[..., (freqs >= 8) & (freqs <= 30)].mean(axis=-1))  # (n_trials, [C3, Cz, C4])
+        category = events["category"].to_numpy()
+        feet = band[category == "feet"].mean(axis=0) - band[category == "rest"].mean(axis=0)
+        assert feet[1] < -0.15 and feet[1] < feet[0] and feet[1] < feet[2], recording.id
+
+
+def test_two_source_configurations_are_unchanged_by_the_midline_source(tiny):
+    from neuroarena.studies.simulated_mi.generator import make_subject
+
+    hands = make_subject(tiny.config, 0)
+    four = make_subject(tiny.config.model_copy(update={"classes": ("left_hand", "right_hand", "feet")}), 0)
+    assert hands.patterns.shape[1] == 2 and four.patterns.shape[1] == 3
+    np.testing.assert_array_equal(four.patterns[:, :2], hands.patterns)
+    np.testing.assert_array_equal(four.gains[:2], hands.gains)
+    assert (four.mu_freq, four.erd) == (hands.mu_freq, hands.erd)
+
+
+def test_mental_imagery_trains_on_one_session_and_tests_the_other(sessions):
+    from neuroarena.runner.api import run
+
+    frame = run("mental_imagery", ["cov_ts_lr"], dataset="simulated-mental-imagery-tiny", seeds=[0])
+    assert (frame["status"] == "ok").all(), frame["error"].tolist()
+    scores, ceiling = frame.set_index("model")["score"], frame.set_index("model")["ceiling"]
+    assert scores["dummy"] == 0.25
+    assert scores["cov_ts_lr"] >= 0.5 and ceiling["cov_ts_lr"] >= scores["cov_ts_lr"]
+    from neuroarena.home import results_dir
+
+    records = [json.loads(p.read_text()) for p in (results_dir() / "records").rglob("seed-*.json")]
+    record = next(r for r in records if r["key"]["task"] == "mental_imagery" and r["key"]["model"] == "cov_ts_lr")
+    audit = record["data"]["split"]
+    assert audit["forbidden_from_test"] == ["subject+session"] and audit["shared"]["train/val"]["subject+session"] == 4
+    assert audit["shared"]["train/test"]["subject+session"] == 0 and audit["sizes"]["test"] == 160

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from neuroarena.errors import NeuroarenaError
-from neuroarena.targets.labels import LabelEncoding, StandardizedTarget
+from neuroarena.targets.labels import LabelEncoding, StandardizedTarget, map_labels
 
 
 def test_label_encoding_sorts_the_training_categories():
@@ -51,3 +51,22 @@ def test_standardized_target_errors():
         StandardizedTarget().fit(np.array([3.0, 3.0]))
     with pytest.raises(NeuroarenaError, match="before fit"):
         StandardizedTarget().transform(np.array([1.0]))
+
+
+def test_map_labels_by_value_and_pattern_first_match_wins():
+    values = np.array(["up_slow_near", "up_fast_far", "left_slow_far", "rest", "upper"])
+    labels = {"up_*": "up", "left_*": "left", "up*": "other", "rest": "none"}
+    assert map_labels(values, labels).tolist() == ["up", "up", "left", "none", "other"]
+    assert map_labels(values, {"left_*": "left"}).tolist() == ["", "", "left", "", ""]
+    assert map_labels(values, {}).tolist() == values.tolist()
+
+
+def test_target_labels_apply_to_classification_only():
+    from pydantic import ValidationError
+
+    from neuroarena.tasks.config import TargetConfig
+
+    with pytest.raises(ValidationError, match="classification target only"):
+        TargetConfig(kind="regression", column="rt", labels={"a": "b"})
+    with pytest.raises(ValidationError, match="class name"):
+        TargetConfig(kind="classification", labels={"a": " "})

@@ -17,8 +17,8 @@ CHANNELS: tuple[str, ...] = (
     "Fz", "FC1", "FCz", "FC2", "CP1", "CPz", "CP2", "P1", "Pz", "P2", "POz",
     "F3", "F4", "P3", "P4", "FC5", "FC6", "CP5", "CP6", "T7", "T8",
 )
-#: The imagined movements the simulation knows.
-ClassName = Literal["left_hand", "right_hand"]
+#: The imagined movements the simulation knows (``rest``: no imagery after the cue).
+ClassName = Literal["left_hand", "right_hand", "feet", "rest"]
 
 
 class MotorImageryConfig(BaseModel):
@@ -29,7 +29,9 @@ class MotorImageryConfig(BaseModel):
     ``imagery`` seconds of imagined movement; cues come every ``cue_interval`` seconds plus a rest of
     ``U(0, cue_jitter)`` seconds. During imagery the mu (10-12 Hz) and beta (18-24 Hz) rhythm of the
     sensorimotor cortex opposite the imagined hand loses ``erd`` of its amplitude (the subject's own depth
-    varies around it, and each trial's around the subject's); the same-side rhythm grows by ``ers``. ``snr``
+    varies around it, and each trial's around the subject's); the other rhythms grow by ``ers``. With
+    ``feet`` among the classes a third, midline source (under Cz, the feet's cortex) desynchronizes in feet
+    trials; ``rest`` trials modulate nothing. ``snr``
     scales the rhythms against the 1/f background (1: about 8 µV of mu over the motor cortex, under 22 µV RMS
     of background), ``local_noise`` is the share of the background's variance that is channel-local.
     """
@@ -66,6 +68,11 @@ class MotorImageryConfig(BaseModel):
         return self
 
     @property
+    def n_sources(self) -> int:
+        """Sensorimotor sources simulated: left and right hand areas, and the midline one with ``feet``."""
+        return 3 if "feet" in self.classes else 2
+
+    @property
     def n_trials(self) -> int:
         """Trials per run."""
         return self.trials_per_class * len(self.classes)
@@ -82,4 +89,10 @@ PRESETS: dict[str, dict[str, Any]] = {
     "default": {},
     # For tests: 5 subjects (3 train, 1 val, 1 test across subjects) x 1 run x 24 trials, written in seconds.
     "tiny": dict(n_subjects=5, n_runs=1, trials_per_class=12),
+    # BNCI2015_004-like: 9 subjects x 2 sessions of one run, four classes, 30 channels; trained on the first
+    # session and tested on the second.
+    "sessions": dict(n_subjects=9, n_sessions=2, n_runs=1, trials_per_class=20, n_channels=30,
+                     classes=("left_hand", "right_hand", "feet", "rest"), erd=0.45),
+    "sessions-tiny": dict(n_subjects=4, n_sessions=2, n_runs=1, trials_per_class=10, n_channels=22,
+                          classes=("left_hand", "right_hand", "feet", "rest"), erd=0.5),
 }

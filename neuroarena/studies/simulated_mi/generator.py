@@ -15,7 +15,11 @@ Generative model of one run (all in volts, at ``config.sfreq``), deterministic i
 - **ERD.** During the imagery of a ``left_hand`` trial the *right* source's amplitude (mu and beta alike) is
   multiplied by ``1 - depth`` (contralateral event-related desynchronization; Pfurtscheller & Lopes da Silva
   1999, Clin. Neurophysiol. 110:1842; Pfurtscheller et al. 2006, NeuroImage 31:153), for ``right_hand`` the
-  *left* one; the same-side source's amplitude is multiplied by ``1 + ers`` (ipsilateral ERS, 0 by default).
+  *left* one; the other sources' amplitude is multiplied by ``1 + ers`` (ipsilateral ERS, 0 by default). With
+  ``feet`` among the classes a third source lies under Cz, over the feet's representation in the mesial
+  cortex; feet imagery desynchronizes it, with ERS of the hand areas around it (the "focal ERD / surround ERS"
+  of Pfurtscheller et al. 2006). Its pattern, gain and rhythms come from random streams of their own, so the
+  two hand sources of a two-source configuration are unchanged. A ``rest`` trial modulates nothing.
   The envelope rises over ``ERD_RAMP`` s after the cue and falls over the last ``ERD_RAMP`` s of the imagery
   (raised cosines). ``depth`` is the subject's (``erd`` times a log-normal factor, sd ``SUBJECT_ERD_SD``:
   some subjects desynchronize little) times a trial's factor (log-normal, sd ``TRIAL_ERD_SD``), below
@@ -49,7 +53,7 @@ MU_VOLTS = 8e-6  # RMS of the mu rhythm at its source's peak channel, snr = 1
 BETA_VOLTS = 4e-6  # RMS of the beta rhythm there
 MU_RANGE, BETA_RANGE = (10.0, 12.0), (18.0, 24.0)  # Hz: where a subject's peaks lie
 MU_BANDWIDTH, BETA_BANDWIDTH = 0.7, 1.5  # Hz: sd of the amplitude spectrum around each peak
-SOURCE_SITES = ("C3", "C4")  # left and right hemisphere
+SOURCE_SITES = ("C3", "C4", "Cz")  # left and right hemisphere, and the midline (feet) with "feet"
 SOURCE_WIDTH = 0.35  # radians
 POSITION_SD = 0.08  # per-subject shift of a source's centre (unit sphere)
 GAIN_SD = 0.25  # log-normal sd of a source's gain per subject
@@ -59,8 +63,8 @@ MAX_DEPTH = 0.9
 ERD_RAMP = 0.3  # s: rise and fall of the ERD envelope
 N_NOISE_SOURCES = 8
 TAIL_SECONDS = 2.0  # recorded after the last imagery ends
-#: Which hemisphere's source (0: left, C3; 1: right, C4) each class desynchronizes.
-CONTRALATERAL = {"left_hand": 1, "right_hand": 0}
+#: Which source (0: left, C3; 1: right, C4; 2: midline, Cz) each class desynchronizes (``rest``: none).
+CONTRALATERAL = {"left_hand": 1, "right_hand": 0, "feet": 2}
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,9 @@ class SubjectModel:
 
     Attributes
     ----------
-    patterns : ndarray, shape (n_chans, 2)
-        Scalp pattern of the left (C3) and right (C4) source, peak 1.
-    gains : ndarray, shape (2,)
+    patterns : ndarray, shape (n_chans, n_sources)
+        Scalp pattern of the left (C3), right (C4) and, with ``feet``, midline (Cz) source, peak 1.
+    gains : ndarray, shape (n_sources,)
         Amplitude factor of each source.
     mu_freq, beta_freq : float
         Peak frequencies (Hz).
@@ -91,7 +95,7 @@ class SimulatedRun:
     """One run: the EEG (V), shape (n_chans, n_times), its channels, rate, trials and true sources.
 
     ``trials`` has one row per trial: ``onset`` (s, on a sample), ``sample``, ``category`` and ``depth``;
-    ``sources`` (V), shape (2, n_times), is the left and right source after the ERD.
+    ``sources`` (V), shape (n_sources, n_times), are the sensorimotor sources after the ERD.
     """
 
     data: np.ndarray
@@ -115,9 +119,15 @@ def make_subject(config: MotorImageryConfig, subject: int) -> SubjectModel:
     positions = montage_positions()
     heads = electrodes(config.n_channels)
     patterns = [gaussian_bump(heads.unit_positions, positions[site] + rng.normal(0.0, POSITION_SD, 3),
-                              SOURCE_WIDTH * float(np.exp(rng.normal(0.0, 0.1)))) for site in SOURCE_SITES]
+                              SOURCE_WIDTH * float(np.exp(rng.normal(0.0, 0.1)))) for site in SOURCE_SITES[:2]]
+    gains = np.exp(rng.normal(0.0, GAIN_SD, 2))
+    if config.n_sources == 3:
+        midline = np.random.default_rng([config.seed, 6, subject])
+        patterns.append(gaussian_bump(heads.unit_positions, positions["Cz"] + midline.normal(0.0, POSITION_SD, 3),
+                                      SOURCE_WIDTH * float(np.exp(midline.normal(0.0, 0.1)))))
+        gains = np.append(gains, np.exp(midline.normal(0.0, GAIN_SD)))
     return SubjectModel(
-        patterns=np.stack(patterns, axis=1), gains=np.exp(rng.normal(0.0, GAIN_SD, 2)),
+        patterns=np.stack(patterns, axis=1), gains=gains,
         mu_freq=float(rng.uniform(*MU_RANGE)), beta_freq=float(rng.uniform(*BETA_RANGE)),
         erd=float(min(config.erd * np.exp(rng.normal(0.0, SUBJECT_ERD_SD)), MAX_DEPTH)),
     )
@@ -149,20 +159,21 @@ def envelope(times: np.ndarray, imagery: float) -> np.ndarray:
 
 
 def modulation(config: MotorImageryConfig, category: str, depth: float, times: np.ndarray) -> np.ndarray:
-    """Amplitude factor of the left and right source around one cue, shape (2, n_times) (``times`` in s
-    from the cue)."""
+    """Amplitude factor of each source around one cue, shape (n_sources, n_times) (``times`` in s from the
+    cue)."""
     shape = envelope(times, config.imagery)
-    factors = np.full((2, 1), config.ers)
-    factors[CONTRALATERAL[category]] = -depth
+    factors = np.full((config.n_sources, 1), 0.0 if category == "rest" else config.ers)
+    if category in CONTRALATERAL:
+        factors[CONTRALATERAL[category]] = -depth
     return 1.0 + factors * shape[None]
 
 
 def unit_rhythms(config: MotorImageryConfig, subject: SubjectModel, n_times: int,
                  rng: np.random.Generator) -> np.ndarray:
-    """Both sources before the ERD, shape (2, n_times): gain x (mu + beta), each rhythm of unit variance
+    """The sources before the ERD, shape (n_sources, n_times): gain x (mu + beta), each rhythm of unit variance
     scaled by its volts and ``snr``."""
-    out = np.empty((2, n_times))
-    for h in range(2):
+    out = np.empty((config.n_sources, n_times))
+    for h in range(config.n_sources):
         mu = narrowband_noise(n_times, config.sfreq, subject.mu_freq, MU_BANDWIDTH, rng)
         beta = narrowband_noise(n_times, config.sfreq, subject.beta_freq, BETA_BANDWIDTH, rng)
         out[h] = subject.gains[h] * config.snr * (MU_VOLTS * mu + BETA_VOLTS * beta)
@@ -171,7 +182,8 @@ def unit_rhythms(config: MotorImageryConfig, subject: SubjectModel, n_times: int
 
 def run_sources(config: MotorImageryConfig, subject_index: int, session: int,
                 run: int) -> tuple[SubjectModel, "pd.DataFrame", np.ndarray]:
-    """The subject, the trials and the sources after the ERD (V), shape (2, n_times), of one run (0-based)."""
+    """The subject, the trials and the sources after the ERD (V), shape (n_sources, n_times), of one run
+    (0-based)."""
     subject = make_subject(config, subject_index)
     trials, total = schedule(config, subject, subject_index, session, run)
     sources = unit_rhythms(config, subject, total, np.random.default_rng([config.seed, 3, subject_index, session,

@@ -1,6 +1,7 @@
-"""The ceiling: the decoder that knows the generative model and sees the two sensorimotor sources without noise.
+"""The ceiling: the decoder that knows the generative model and sees the sensorimotor sources without noise.
 
-For a window of a recording, it regenerates the run's left (C3) and right (C4) source after the ERD
+For a window of a recording, it regenerates the run's left (C3) and right (C4) source (and the midline one,
+with ``feet``) after the ERD
 (:func:`~neuroarena.studies.simulated_mi.generator.run_sources`, the very signals that went into the EEG, from
 the seed: nothing is read from the EEG) and takes, over the window's span (``window_start`` to
 ``window_start + window_duration`` s from the cue, at the simulation's rate), each source's log power relative
@@ -9,7 +10,7 @@ to its unmodulated variance: ``l_h = log(mean(u_h**2) / var_h)``, ``var_h = (gai
 stationary mu + beta rhythm of known spectrum, so the mean square has mean ``E = mean(m**2)`` and variance
 ``2 a^T R a / n**2`` (``a = m**2``, ``R`` the squared autocorrelation of ``s`` across the window's lags); ``l_h``
 is modelled as Gaussian with the log-normal moments of these. The output is each class' log-likelihood of
-``(l_left, l_right)`` (the two sources are independent), the trial depth marginalized over ``N_DEPTHS``
+``(l_left, l_right[, l_midline])`` (the sources are independent), the trial depth marginalized over ``N_DEPTHS``
 quantiles of its log-normal distribution around the subject's depth: the log posterior of the class up to a
 common term, under equal priors.
 
@@ -78,9 +79,9 @@ def oracle_outputs(study: "SimulatedMotorImagery", windows: "pd.DataFrame", prep
         if first.min() < 0 or first.max() + n > sources.shape[1]:
             raise NeuroarenaError(f"a window of {recording.id} reaches outside the recording", path=study.root,
                                   fix="choose a window inside the recording")
-        segments = sources[:, first[:, None] + np.arange(n)]  # (2, n_rows, n)
+        segments = sources[:, first[:, None] + np.arange(n)]  # (n_sources, n_rows, n)
         scale = (subject.gains * config.snr) ** 2 * (gen.MU_VOLTS ** 2 + gen.BETA_VOLTS ** 2)
-        powers = np.log((segments ** 2).mean(axis=2) / scale[:, None]).T  # (n_rows, 2)
+        powers = np.log((segments ** 2).mean(axis=2) / scale[:, None]).T  # (n_rows, n_sources)
         model = class_models(config, subject, times)
         for j, name in enumerate(classes):
             if name in known:
@@ -89,8 +90,8 @@ def oracle_outputs(study: "SimulatedMotorImagery", windows: "pd.DataFrame", prep
 
 
 def log_likelihood(powers: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
-    """``log mean_q prod_h N(powers[:, h]; mean[q, h], var[q, h])``, shape (n,); ``powers`` (n, 2), ``mean`` and
-    ``var`` (n_depths, 2)."""
+    """``log mean_q prod_h N(powers[:, h]; mean[q, h], var[q, h])``, shape (n,); ``powers`` (n, n_sources),
+    ``mean`` and ``var`` (n_depths, n_sources)."""
     from scipy.special import logsumexp
 
     terms = -0.5 * ((powers[:, None] - mean[None]) ** 2 / var[None] + np.log(2 * np.pi * var[None]))
@@ -99,7 +100,7 @@ def log_likelihood(powers: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.
 
 def class_models(config: "MotorImageryConfig", subject: gen.SubjectModel,
                  times: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Class -> (mean, variance) of the log relative power of both sources, each shape (n_depths, 2), over
+    """Class -> (mean, variance) of the log relative power of each source, shape (n_depths, n_sources), over
     windows at ``times`` (s from the cue), one row per depth quantile."""
     from scipy.linalg import toeplitz
     from scipy.stats import norm
@@ -109,7 +110,7 @@ def class_models(config: "MotorImageryConfig", subject: gen.SubjectModel,
     depths = np.minimum(subject.erd * np.exp(gen.TRIAL_ERD_SD * z), gen.MAX_DEPTH)
     models = {}
     for name in config.classes:
-        squares = np.stack([gen.modulation(config, name, depth, times) ** 2 for depth in depths])  # (q, 2, n)
+        squares = np.stack([gen.modulation(config, name, depth, times) ** 2 for depth in depths])  # (q, h, n)
         mean = squares.mean(axis=2)
         var = 2 * np.einsum("qhi,ij,qhj->qh", squares, lags, squares) / len(times) ** 2
         sigma2 = np.log1p(var / mean ** 2)

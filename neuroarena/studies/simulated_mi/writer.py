@@ -16,7 +16,7 @@ from neuroarena.studies.simulated_mi.config import GENERATOR_VERSION, MotorImage
 TASK = "motorimagery"
 EXTRA_EVENT_COLUMNS = {
     "trial_type": "What the event is: 'stimulus' = the cue to imagine a movement.",
-    "category": "The movement imagined from the cue on: 'left_hand' or 'right_hand'.",
+    "category": "The movement imagined from the cue on: 'left_hand', 'right_hand', 'feet' or 'rest' (none).",
 }
 
 
