@@ -21,7 +21,7 @@ def subject_spread(record: ResultRecord) -> float:
 
 def records_frame(records: Iterable[ResultRecord]) -> pd.DataFrame:
     """One row per record: key columns, status, primary metric and its score, its spread over subjects
-    (``subject_sd``), each test metric, costs."""
+    (``subject_sd``), each test metric, costs, and ``caveats`` (why a score says little, ``""``: none)."""
     rows = []
     for r in records:
         row = {
@@ -33,6 +33,7 @@ def records_frame(records: Iterable[ResultRecord]) -> pd.DataFrame:
             "subject_sd": subject_spread(r),
             "n_params": r.n_params, "wall_time_s": r.wall_time_s, "peak_memory_mb": r.peak_memory_mb,
             "recipe_overrides": ",".join(f"{k}={v}" for k, v in sorted(r.recipe_overrides.items())),
+            "caveats": "; ".join(r.data.get("caveats", [])),
         }
         row.update({f"test_{name}": value for name, value in r.metrics.items()})
         rows.append(row)

@@ -21,7 +21,7 @@ from neuroarena.runner.analyses import image_reference, test_analyses
 from neuroarena.runner.ceiling import dummy_score, oracle_ceiling, reference_scores
 from neuroarena.runner.checkpoints import keep_checkpoint
 from neuroarena.runner.stimulus_spaces import job_spaces
-from neuroarena.runner.targets import TaskTargets, make_targets
+from neuroarena.runner.targets import TaskTargets, make_targets, scoring_caveats
 from neuroarena.targets.embeddings import StimulusEmbeddings
 from neuroarena.prepare.config import PrepareConfig
 from neuroarena.runner.home import use_home
@@ -441,6 +441,7 @@ def run_job(spec: JobSpec) -> ResultRecord:
                       "skipped": store.manifest.get("skipped", []), **({"excluded": targets.excluded}
                                                                          if targets.excluded else {}),
                       "spaces": spaces, "split": audit.to_dict(),
+                      **({"caveats": caveats} if (caveats := scoring_caveats(targets, test_pos)) else {}),
                       "n_evaluated": {"val": len(val_pos), "test": len(test_pos)}},
             )
         except Exception as err:  # a failed job leaves a record with its error

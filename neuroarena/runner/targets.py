@@ -214,3 +214,28 @@ def _with_values(column: str, metadata: pd.DataFrame, windows: dict[str, np.ndar
     excluded = {"windows_without_target": int((~known[every]).sum()),
                 "subjects_without_target": len(set(subject[every].tolist()) - with_value)}
     return {part: idx[known[idx]] for part, idx in windows.items()}, excluded
+
+
+def scoring_caveats(targets: TaskTargets, positions: np.ndarray) -> list[str]:
+    """Why the scores of the test windows at ``positions`` say little, one phrase each (none: an empty list).
+
+    A classification test set holding one class only makes balanced accuracy 1 for any model that names it
+    (a tiny simulation with two test subjects of one sex); a regression test set whose targets do not vary
+    has no correlation to score. Each caveat is also warned about.
+    """
+    import warnings
+
+    found = []
+    if targets.kind == "classification":
+        present = np.unique(targets.y["test"][positions])
+        if len(present) < 2 and targets.classes and len(targets.classes) > 1:
+            names = [targets.classes[int(code)] for code in present]
+            found.append(f"the test windows hold one class only ({', '.join(names) or 'none'} of "
+                         f"{len(targets.classes)}): balanced accuracy does not tell models apart")
+    elif targets.kind == "regression":
+        values = targets.values("test", positions)[:, 0]
+        if len(values) and np.nanstd(values) == 0:
+            found.append("the test targets do not vary: correlations are undefined")
+    for caveat in found:
+        warnings.warn(caveat, stacklevel=2)
+    return found

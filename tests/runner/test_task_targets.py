@@ -137,3 +137,13 @@ def test_regression_targets_are_standardized_on_train_and_scored_in_their_units(
     assert scores["nrmse"] == pytest.approx(scores["rmse"] / 0.2)
     items = targets.items("test", np.zeros((2, 1)), np.arange(2))
     assert items == {"subject": ["1", "1"], "y_true": pytest.approx([0.6, 1.0]), "y_pred": pytest.approx([0.8, 0.8])}
+
+
+def test_a_one_class_test_set_is_flagged():
+    from neuroarena.runner.targets import scoring_caveats
+
+    targets = make_targets(load_task("motor_imagery"), _metadata(), SPLIT, None, "store")
+    assert scoring_caveats(targets, np.arange(3)) == []  # x, y, x
+    with pytest.warns(UserWarning, match="one class only"):
+        found = scoring_caveats(targets, np.array([0, 2]))  # x, x
+    assert found == ["the test windows hold one class only (x of 2): balanced accuracy does not tell models apart"]
