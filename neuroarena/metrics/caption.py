@@ -8,14 +8,20 @@ per test stimulus) ranks every candidate by cosine similarity, exactly as
 Relevance: *instance* level, only the query's own caption is relevant; *class-aware*,
 every caption of the query's category is relevant (its own caption included).
 
-Tie rule (the one of :mod:`neuroarena.metrics.retrieval`, extended to several relevant
-candidates): candidates are ordered by decreasing similarity and ties are broken against
-the query, irrelevant candidates before relevant ones. The rank of the first relevant
-candidate is therefore the number of irrelevant candidates whose similarity is greater
-than or equal to the best relevant one; with one relevant candidate this is the rank of
-``full_set_ranks`` (the number of other candidates scoring >= the true one). A hit at K
-means rank < K, so instance-level Recall@K is :func:`~neuroarena.metrics.retrieval.full_set_topk`;
-instance-level average precision is ``1 / (rank + 1)``.
+Tie rules (similarities are compared at :data:`~neuroarena.metrics.retrieval.SIMILARITY_DECIMALS`):
+
+- **Recall@K** (instance and class-aware) and Top-K: ties count *against* the query, the rule of
+  :mod:`neuroarena.metrics.retrieval`. The rank of the first relevant candidate is the number of irrelevant
+  candidates whose similarity is greater than or equal to the best relevant one; with one relevant candidate
+  this is the rank of ``full_set_ranks``. A hit at K means rank < K, so instance-level Recall@K is
+  :func:`~neuroarena.metrics.retrieval.full_set_topk`. No reference fixes ties here (torchmetrics' retrieval
+  metrics order tied scores as ``torch.argsort`` happens to), so the pessimistic rule is ours: a constant
+  prediction is never a hit by luck.
+- **Average precision** (and so MAP): as scikit-learn's ``average_precision_score``. A group of tied
+  candidates is one cut-off: ``AP = sum over cut-offs of (recall gained there) x (precision at it)``, the
+  precision counting the whole group. With one relevant candidate this is ``1 / (rank + 1)`` with the rank
+  above; with relevant and irrelevant candidates tied together it lies between breaking the tie for and
+  against the query.
 """
 from __future__ import annotations
 
@@ -45,10 +51,10 @@ def first_relevant_rank(similarity: np.ndarray, relevant: np.ndarray) -> np.ndar
 
 
 def average_precision(similarity: np.ndarray, relevant: np.ndarray) -> np.ndarray:
-    """Average precision of each query's full ranking (ties broken against the query).
+    """Average precision of each query's full ranking, ties as scikit-learn's ``average_precision_score``.
 
-    ``AP = mean over the relevant candidates of (relevant among the first p) / p``, p the
-    candidate's 1-based position in the ranking.
+    ``AP = mean over the relevant candidates of (relevant among the first p) / p``, p the 1-based
+    position of the *last* candidate tied with it in the ranking (a tie group is one cut-off).
 
     Parameters
     ----------
@@ -61,10 +67,15 @@ def average_precision(similarity: np.ndarray, relevant: np.ndarray) -> np.ndarra
     ap : ndarray, shape (s,)
     """
     similarity, relevant = _check_relevance(similarity, relevant)
-    order = np.lexsort((relevant, -similarity), axis=-1)
+    order = np.argsort(-similarity, axis=1, kind="stable")
+    ranked = np.take_along_axis(similarity, order, axis=1)
     hits = np.take_along_axis(relevant, order, axis=1).astype(np.float64)
-    precision = np.cumsum(hits, axis=1) / np.arange(1, similarity.shape[1] + 1)
-    return (precision * hits).sum(axis=1) / hits.sum(axis=1)
+    m = similarity.shape[1]
+    last = np.concatenate([ranked[:, 1:] != ranked[:, :-1], np.ones((len(ranked), 1), dtype=bool)], axis=1)
+    end = np.where(last, np.arange(m), m)
+    end = np.minimum.accumulate(end[:, ::-1], axis=1)[:, ::-1]  # last position of each candidate's tie group
+    found = np.take_along_axis(np.cumsum(hits, axis=1), end, axis=1)
+    return (hits * found / (end + 1)).sum(axis=1) / hits.sum(axis=1)
 
 
 def _check_relevance(similarity: np.ndarray, relevant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

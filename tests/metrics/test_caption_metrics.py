@@ -67,12 +67,45 @@ def test_map_per_class():
     assert per_class == pytest.approx({"animal": 17 / 24, "food": 1.0, "tool": 53 / 80})
 
 
-def test_ties_are_broken_against_the_query():
-    similarity = np.array([[0.5, 0.5, 0.1], [0.5, 0.5, 0.1], [0.2, 0.9, 0.9]])
-    relevant = np.array([[True, False, False], [True, True, False], [True, False, True]])
-    # row 0: the irrelevant tie goes first; row 1: two relevant ties; row 2: relevant tie at the top
-    assert first_relevant_rank(similarity, relevant).tolist() == [1, 0, 1]
-    np.testing.assert_allclose(average_precision(similarity, relevant), [1 / 2, 1.0, (1 / 2 + 2 / 3) / 2])
+def test_ties_count_against_the_first_relevant_rank_and_as_one_cut_off_in_average_precision():
+    similarity = np.array([[0.5, 0.5, 0.1], [0.5, 0.5, 0.1], [0.2, 0.9, 0.9], [0.5, 0.5, 0.5]])
+    relevant = np.array([[True, False, False], [True, True, False], [True, False, True], [True, True, False]])
+    # row 0: the irrelevant tie goes first; row 1: two relevant ties; row 2: relevant tie at the top;
+    # row 3: two relevant and one irrelevant tied: one cut-off of precision 2/3 (against: (1/2 + 2/3) / 2)
+    assert first_relevant_rank(similarity, relevant).tolist() == [1, 0, 1, 1]
+    np.testing.assert_allclose(average_precision(similarity, relevant), [1 / 2, 1.0, (1 / 2 + 2 / 3) / 2, 2 / 3])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_average_precision_is_scikit_learns_on_inputs_full_of_ties(seed):
+    from sklearn.metrics import average_precision_score
+
+    rng = np.random.default_rng(seed)
+    similarity = rng.integers(0, 4, size=(30, 12)) / 4  # four levels: every row has tie groups
+    relevant = rng.random((30, 12)) < 0.4
+    relevant[:, 0] |= ~relevant.any(axis=1)
+    expected = [average_precision_score(r, s) for r, s in zip(relevant, similarity)]
+    np.testing.assert_allclose(average_precision(similarity, relevant), expected, rtol=1e-12)
+    distinct = rng.permutation(12)[None].repeat(30, axis=0) + rng.random((30, 12)) * 1e-3  # no ties
+    np.testing.assert_allclose(average_precision(distinct, relevant),
+                               [average_precision_score(r, s) for r, s in zip(relevant, distinct)], rtol=1e-12)
+
+
+def test_recall_at_k_is_torchmetrics_without_ties_and_pessimistic_with_them():
+    import torch
+    from torchmetrics.functional.retrieval import retrieval_hit_rate
+
+    rng = np.random.default_rng(0)
+    similarity = rng.permutation(40).reshape(4, 10) / 40.0
+    relevant = rng.random((4, 10)) < 0.3
+    relevant[:, 0] |= ~relevant.any(axis=1)
+    for k in (1, 3, 5):
+        ours = first_relevant_rank(similarity, relevant) < k
+        theirs = [bool(retrieval_hit_rate(torch.tensor(s), torch.tensor(r), top_k=k))
+                  for s, r in zip(similarity, relevant)]
+        assert ours.tolist() == theirs
+    tied = np.zeros((1, 10))  # a constant prediction: every candidate ties
+    assert first_relevant_rank(tied, np.eye(10, dtype=bool)[:1]).tolist() == [9]
 
 
 def test_one_relevant_candidate_matches_full_set_ranks_on_ties():
