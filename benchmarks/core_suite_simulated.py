@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="*", default=None)
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="neuroarena-core-"))
+    home.mkdir(parents=True, exist_ok=True)
     os.environ["NEUROARENA_HOME"] = str(home)
 
     import pandas as pd

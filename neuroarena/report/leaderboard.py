@@ -21,7 +21,7 @@ TASK_GROUP = ["task", "dataset", "recipe_overrides"]
 MODEL_GROUP = ["model", "recipe_overrides"]
 COLUMNS = ["task", "dataset", "model", "family", "metric", "recipe_overrides", "mean", "std", "n_seeds", "subject_sd",
            "ceiling", "n_params", "wall_time_s", "peak_memory_mb", "normalized", "ceiling_normalized", "rank",
-           "ci_low", "ci_high", "normalized_rank", "mean_normalized_rank", "pretraining_overlap"]
+           "ci_low", "ci_high", "normalized_rank", "mean_normalized_rank", "pretraining_overlap", "caveats"]
 
 
 def records_with_items(records: Iterable[ResultRecord]) -> pd.DataFrame:
@@ -61,7 +61,8 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
     percentile bootstrap over test items, seeds pooled (:func:`~neuroarena.metrics.statistics.bootstrap_ci`);
     NaN when the records carry no ``test_items``. ``mean_normalized_rank`` is the model's ``rank / n_models``
     averaged over the tasks it ran under the same recipe. ``pretraining_overlap`` names the corpora a foundation
-    model was pretrained on that contain the dataset (:mod:`neuroarena.models.pretraining`; ``""`` when none).
+    model was pretrained on that contain the dataset (:mod:`neuroarena.models.pretraining`; ``""`` when none);
+    ``caveats`` why the records' scores say little (a test set of one class; ``""`` when none).
 
     Parameters
     ----------
@@ -101,6 +102,9 @@ def leaderboard(records: pd.DataFrame, n_boot: int = 2000) -> pd.DataFrame:
     table = table.merge(summary[[*MODEL_GROUP, "mean_normalized_rank"]], on=MODEL_GROUP, how="left")
     table["pretraining_overlap"] = [", ".join(pretraining_overlap(m, d)) for m, d in zip(table["model"],
                                                                                          table["dataset"])]
+    caveats = (ok.groupby(GROUP, dropna=False)["caveats"].agg(lambda c: "; ".join(sorted({x for x in c if x})))
+               if "caveats" in ok.columns else None)
+    table["caveats"] = [caveats.get(key, "") if caveats is not None else "" for key in keys]
     return table.sort_values(TASK_GROUP + ["rank"]).reset_index(drop=True)[COLUMNS]
 
 

@@ -2,7 +2,8 @@
 with a bootstrap interval over tasks; Kendall's tau between the model orders of two suites (or versions).
 
 Normalized ranks are recomputed within the suite's tasks (``rank / n_models`` per task, 1/n best, 1 last),
-so models that ran other tasks too are compared on the suite alone.
+so models that ran other tasks too are compared on the suite alone. A task whose records carry a caveat (a
+test set of one class, where every model that names it scores 1) does not enter the ranking.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ COLUMNS = ["model", "n_tasks", "mean_normalized_rank", "ci_low", "ci_high"]
 
 
 def suite_rows(table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
-    """The leaderboard's rows of the suite's tasks, with their ``category`` and ranks within the suite.
+    """The leaderboard's rows of the suite's tasks, with their ``category`` and ranks within the suite (a task
+    whose records carry a caveat is left out).
 
     Parameters
     ----------
@@ -24,7 +26,9 @@ def suite_rows(table: pd.DataFrame, suite: Suite) -> pd.DataFrame:
     """
     categories = suite.categories()
     keys = list(zip(table["task"], table["dataset"]))
-    rows = table[[key in categories for key in keys]].copy()
+    flagged = table["caveats"].fillna("") != "" if "caveats" in table.columns else pd.Series(False, table.index)
+    caveated = set(zip(table.loc[flagged, "task"], table.loc[flagged, "dataset"]))
+    rows = table[[key in categories and key not in caveated for key in keys]].copy()
     rows["category"] = [categories[key] for key in zip(rows["task"], rows["dataset"])]
     rows["normalized_rank"] = rows["rank"] / rows.groupby(["task", "dataset"])["rank"].transform("size")
     return rows
