@@ -23,6 +23,8 @@ PUBLISHED: dict[tuple[str, int], str] = {
     ("full", 1): "50f0905f0ec5",
     ("neuroarena-eeg-core", 2): "83bf45249e3e",
     ("full", 2): "0caac4ee64a6",
+    ("neuroarena-eeg-core", 3): "98fef556665a",
+    ("full", 3): "e070a1caa2a7",
 }
 
 
