@@ -259,6 +259,26 @@ def build_folder_once(root: str | Path, write: Callable[[Path], None], check: Ca
     return root
 
 
+def build_simulation_once(root: str | Path, expected: dict, write: Callable[[Path], None], what: str,
+                          owner: str) -> Path:
+    """Build a simulated study's folder once (:func:`build_folder_once`): ``write(tmp)`` writes its files and
+    ``simulation.json`` records ``expected`` (configuration and generator version); an existing folder must hold
+    the same record, or the error names ``what`` it should hold and the ``owner`` class to give another root."""
+    from neuroarena.errors import NeuroarenaError
+
+    def write_all(folder: Path) -> None:
+        write(folder)
+        (folder / "simulation.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
+
+    def check(folder: Path) -> None:
+        path = folder / "simulation.json"
+        if not path.is_file() or json.loads(path.read_text()) != expected:
+            raise NeuroarenaError(f"folder exists but does not hold this {what}", path=folder,
+                                  fix=f"delete the folder or choose another root for {owner}")
+
+    return build_folder_once(root, write_all, check)
+
+
 def replace_folder(root: str | Path, write: Callable[[Path], None]) -> Path:
     """Write the folder ``root`` anew: ``write(tmp)`` fills a temporary folder beside it, which then takes the
     place of the old one (if any). A reader never sees a half-written folder, and a failed ``write`` leaves the

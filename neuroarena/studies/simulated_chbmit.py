@@ -493,21 +493,12 @@ class SimulatedChbMit(ChbMit):
 
     def download(self) -> None:
         """Simulate and write the release (local; a no-op when written)."""
-        from neuroarena.fileio import build_folder_once
+        from neuroarena.fileio import build_simulation_once
 
         expected = {"config": self.config.model_dump(mode="json"), "generator": GENERATOR_VERSION}
-
-        def write(folder: Path) -> None:
-            write_release(self.config, folder)
-            (folder / "simulation.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
-
-        def check(folder: Path) -> None:
-            path = folder / "simulation.json"
-            if not path.is_file() or json.loads(path.read_text()) != expected:
-                raise NeuroarenaError("folder exists but does not hold this simulated CHB-MIT release", path=folder,
-                                      fix="delete the folder or choose another root for SimulatedChbMit")
-
-        build_folder_once(self.root, write, check)
+        build_simulation_once(self.root, expected,
+                              lambda folder: write_release(self.config, folder), "simulated CHB-MIT release",
+                              "SimulatedChbMit")
 
     def find_recordings(self):
         self.download()

@@ -14,7 +14,6 @@ P1-N1 (100 / 170 ms) over the occipital sites opposite the visual hemifield; eac
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Sequence
 
@@ -131,7 +130,7 @@ class SimulatedSample(MneSample):
         """Simulate and write the recording (local; a no-op when written)."""
         import mne
 
-        from neuroarena.fileio import build_folder_once
+        from neuroarena.fileio import build_simulation_once
 
         def write(folder: Path) -> None:
             data, names, types, _ = simulate(self.spec["stimuli"], self.seed)
@@ -146,15 +145,8 @@ class SimulatedSample(MneSample):
             raw.info["bads"] = [BAD_CHANNEL]
             (folder / RAW_FILE).parent.mkdir(parents=True)
             raw.save(folder / RAW_FILE, verbose=False)
-            (folder / "simulation.json").write_text(json.dumps(self.spec, sort_keys=True) + "\n")
 
-        def check(folder: Path) -> None:
-            path = folder / "simulation.json"
-            if not path.is_file() or json.loads(path.read_text()) != self.spec:
-                raise NeuroarenaError("folder exists but does not hold this simulated sample recording", path=folder,
-                                      fix="delete the folder or choose another root for SimulatedSample")
-
-        build_folder_once(self.root, write, check)
+        build_simulation_once(self.root, self.spec, write, "simulated sample recording", "SimulatedSample")
 
     def find_recordings(self):
         self.download()

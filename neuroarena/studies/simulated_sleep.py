@@ -30,14 +30,12 @@ rule that maximizes balanced accuracy, under equal priors.
 from __future__ import annotations
 
 import datetime
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from neuroarena.errors import NeuroarenaError
 from neuroarena.hashing import stable_hash
 from neuroarena.home import data_dir
 from neuroarena.studies.simulated.noise import line_noise, narrowband_noise, pink_noise
@@ -265,22 +263,15 @@ class SimulatedSleep(SleepPhysionet):
 
     def download(self) -> None:
         """Simulate and write every night (local; a no-op when written)."""
-        from neuroarena.fileio import build_folder_once
-
-        expected = {"config": self.config.model_dump(mode="json"), "generator": GENERATOR_VERSION}
+        from neuroarena.fileio import build_simulation_once
 
         def write(folder: Path) -> None:
             for row in nights(self.config).itertuples():
                 write_night(self.config, folder, row)
-            (folder / "simulation.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
 
-        def check(folder: Path) -> None:
-            path = folder / "simulation.json"
-            if not path.is_file() or json.loads(path.read_text()) != expected:
-                raise NeuroarenaError("folder exists but does not hold this simulated sleep study", path=folder,
-                                      fix="delete the folder or choose another root for SimulatedSleep")
-
-        build_folder_once(self.root, write, check)
+        expected = {"config": self.config.model_dump(mode="json"), "generator": GENERATOR_VERSION}
+        build_simulation_once(self.root, expected,
+                              write, "simulated sleep study", "SimulatedSleep")
 
     def find_recordings(self):
         self.download()

@@ -39,7 +39,6 @@ maximizes balanced accuracy, under equal priors.
 from __future__ import annotations
 
 import datetime
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
@@ -47,7 +46,6 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from neuroarena.errors import NeuroarenaError
 from neuroarena.hashing import stable_hash
 from neuroarena.home import data_dir
 from neuroarena.studies.simulated.brain import Electrodes, gaussian_bump
@@ -327,22 +325,15 @@ class SimulatedTuab(TuhAbnormal):
 
     def download(self) -> None:
         """Simulate and write every recording (local; a no-op when written)."""
-        from neuroarena.fileio import build_folder_once
-
-        expected = {"config": self.config.model_dump(mode="json"), "generator": GENERATOR_VERSION}
+        from neuroarena.fileio import build_simulation_once
 
         def write(folder: Path) -> None:
             for row in recordings_table(self.config).itertuples():
                 write_recording(self.config, folder, row)
-            (folder / "simulation.json").write_text(json.dumps(expected, indent=2, sort_keys=True) + "\n")
 
-        def check(folder: Path) -> None:
-            path = folder / "simulation.json"
-            if not path.is_file() or json.loads(path.read_text()) != expected:
-                raise NeuroarenaError("folder exists but does not hold this simulated TUAB study", path=folder,
-                                      fix="delete the folder or choose another root for SimulatedTuab")
-
-        build_folder_once(self.root, write, check)
+        expected = {"config": self.config.model_dump(mode="json"), "generator": GENERATOR_VERSION}
+        build_simulation_once(self.root, expected,
+                              write, "simulated TUAB study", "SimulatedTuab")
 
     def find_recordings(self):
         self.download()
