@@ -181,13 +181,18 @@ def make_targets(task: TaskConfig, metadata: pd.DataFrame, split: Split, embeddi
                        categories=categories, **common)
 
 
+def _require_column(column: str, metadata: pd.DataFrame, source: str) -> None:
+    """Raise when the task's target ``column`` is not among the events' columns."""
+    if column not in metadata.columns:
+        raise NeuroarenaError(f"the task's target column '{column}' is not in the events", source,
+                              "choose an events column in the task's target.column")
+
+
 def _with_labels(column: str, labels: dict[str, str], metadata: pd.DataFrame, windows: dict[str, np.ndarray],
                  source: str) -> tuple[dict[str, np.ndarray], dict[str, int], np.ndarray]:
     """The windows of each part whose ``column`` value has a class under ``labels``, how many were left out
     for having none, and the class of every window of the store, shape (n_store,) (``""``: none)."""
-    if column not in metadata.columns:
-        raise NeuroarenaError(f"the task's target column '{column}' is not in the events", source,
-                              "choose an events column in the task's target.column")
+    _require_column(column, metadata, source)
     classes = map_labels(metadata[column].astype(str).to_numpy(), labels)
     if not labels:
         return windows, {}, classes
@@ -203,9 +208,7 @@ def _with_values(column: str, metadata: pd.DataFrame, windows: dict[str, np.ndar
                  source: str) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """The windows of each part that have a finite value in ``column``, and how many windows and subjects
     were left out for having none (a trial without a response, a subject without the trait)."""
-    if column not in metadata.columns:
-        raise NeuroarenaError(f"the task's target column '{column}' is not in the events", source,
-                              "choose an events column in the task's target.column")
+    _require_column(column, metadata, source)
     values = pd.to_numeric(metadata[column], errors="coerce").to_numpy(dtype=np.float64)
     known = np.isfinite(values)
     every = np.concatenate(list(windows.values()))
