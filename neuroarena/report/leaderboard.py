@@ -25,10 +25,12 @@ COLUMNS = ["task", "dataset", "model", "family", "metric", "recipe_overrides", "
 
 
 def records_with_items(records: Iterable[ResultRecord]) -> pd.DataFrame:
-    """:func:`~neuroarena.results.table.records_frame` plus a ``test_items`` column (one dict per record)."""
+    """:func:`~neuroarena.results.table.records_frame` plus the ``test_items`` and ``analyses`` columns (one dict
+    per record)."""
     records = list(records)
     frame = records_frame(records)
     frame["test_items"] = [r.test_items for r in records]
+    frame["analyses"] = [r.analyses for r in records]
     return frame
 
 
@@ -160,7 +162,6 @@ def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple
     from neuroarena.report.comparisons import markdown_sections, model_summary, paired_tests, rank_agreement
     from neuroarena.diagnostics.autopsy import find_autopsies
     from neuroarena.report.html import to_html
-    from neuroarena.report.plots import all_plots
 
     stored = list(ResultStore(results_root / "records"))
     records = records_with_items(r for r in stored if r.model_family != "vision")  # alignment: its own report
@@ -172,8 +173,7 @@ def write_report(results_root: Path, out_dir: Path, n_boot: int = 2000) -> tuple
     write_text_atomic(paths["markdown"], to_markdown(table) + markdown_sections(summary, tests, agreement) + challenge)
     write_text_atomic(paths["csv"], table.to_csv(index=False))
     autopsies = [{**a, "path": os.path.relpath(a["path"], out_dir)} for a in find_autopsies(results_root / "records")]
-    write_text_atomic(paths["html"], to_html(table, summary, tests, agreement, all_plots(table) if len(table) else {},
-                                             autopsies=autopsies))
+    write_text_atomic(paths["html"], to_html(table, summary, tests, agreement, records, autopsies=autopsies))
     if any(r.model_family == "vision" for r in stored):
         from neuroarena.alignment.report import write_alignment_report
 

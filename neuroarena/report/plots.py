@@ -1,160 +1,141 @@
-"""Leaderboard plots as self-contained inline SVG strings (matplotlib, no pyplot state)."""
+"""The leaderboard's plots across tasks, as inline SVG (:mod:`neuroarena.report.svg`): the rank of every
+model on every task, the normalized score as a task × model grid, and the score against the model's cost."""
 from __future__ import annotations
 
-import io
 import math
 
-import numpy as np
 import pandas as pd
 
-from neuroarena.report.leaderboard import TASK_GROUP
+from neuroarena.report.leaderboard import MODEL_GROUP, TASK_GROUP
+from neuroarena.report.recipes import Labels
+from neuroarena.report.svg import Chart, Scale, diverging, fit, ink_on, number, padded, text_width
 
-MARKERS = "osD^vP*Xh<>"
-
-
-def task_label(key: tuple) -> str:
-    """``task / dataset`` (and the recipe overrides, when any) for a :data:`TASK_GROUP` key."""
-    task, dataset, overrides = key
-    return f"{task} / {dataset}" + (f" [{overrides}]" if overrides else "")
+ROW = 22.0
+MIN_HEIGHT = 66.0
+LABEL_WIDTH = 200.0
 
 
-def model_colors(models: list[str]) -> dict[str, tuple]:
-    """One stable colour per model, in the given order."""
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab10" if len(models) <= 10 else "tab20"]
-    return {model: cmap(i % cmap.N) for i, model in enumerate(models)}
+def row_positions(chart: Chart, n: int) -> list[float]:
+    """The centre of each of ``n`` rows spread over the chart's height."""
+    pitch = chart.height / max(1, n)
+    return [chart.top + pitch * (i + 0.5) for i in range(n)]
 
 
-def _model_order(table: pd.DataFrame) -> list[str]:
-    order = table.groupby("model")["mean_normalized_rank"].mean().sort_values(kind="stable")
-    return order.index.tolist()
+def rows_height(n: int) -> float:
+    """Height of a chart of ``n`` rows: :data:`ROW` each, at least :data:`MIN_HEIGHT`."""
+    return max(MIN_HEIGHT, ROW * n)
 
 
-def _svg(fig) -> str:
-    import matplotlib
-
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "neuroarena"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight",
-                    metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]
+def model_order(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """(model, recipe overrides) pairs, best mean normalized rank first."""
+    order = table.groupby(MODEL_GROUP, dropna=False)["mean_normalized_rank"].mean().sort_values(kind="stable")
+    return [tuple(k) for k in order.index]
 
 
-def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
-
-
-def score_intervals(table: pd.DataFrame) -> str:
-    """Mean score per model with its 95 % CI (± std over seeds where no CI), one panel per task.
-
-    Dashed: the ceiling; dotted: the dummy model.
-    """
-    groups = list(table.groupby(TASK_GROUP, dropna=False))
-    n_cols = min(3, len(groups))
-    n_rows = math.ceil(len(groups) / n_cols)
-    colors = model_colors(_model_order(table))
-    fig = _figure(4.2 * n_cols, 0.5 + 0.35 * table.groupby(TASK_GROUP).size().max() * n_rows + 0.6 * n_rows)
-    axes = np.atleast_1d(fig.subplots(n_rows, n_cols, squeeze=False)).ravel()
-    for ax, (key, rows) in zip(axes, groups):
-        rows = rows.sort_values("rank", ascending=False)
-        y = np.arange(len(rows))
-        has_ci = rows["ci_low"].notna().to_numpy()
-        low = np.where(has_ci, rows["mean"] - rows["ci_low"], rows["std"])
-        high = np.where(has_ci, rows["ci_high"] - rows["mean"], rows["std"])
-        for i, (_, r) in enumerate(rows.iterrows()):
-            ax.errorbar(r["mean"], y[i], xerr=[[low[i]], [high[i]]], fmt="o", color=colors[r["model"]],
-                        capsize=3, linestyle="none" if has_ci[i] else ":")
-        if rows["ceiling"].notna().any():
-            ax.axvline(rows["ceiling"].max(), color="0.3", linestyle="--", linewidth=1, label="ceiling")
-        dummy = rows.loc[rows["model"] == "dummy", "mean"]
-        if len(dummy):
-            ax.axvline(dummy.iloc[0], color="0.5", linestyle=":", linewidth=1, label="dummy")
-        ax.set_yticks(y, rows["model"].tolist())
-        ax.set_xlabel(f"{rows['metric'].iloc[0]} (95% CI)")
-        ax.set_title(task_label(key), fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
-    for ax in axes[len(groups):]:
-        ax.set_visible(False)
-    return _svg(fig)
+def task_order(table: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(task, dataset, recipe overrides) keys, sorted."""
+    return sorted(tuple(k) for k in table.groupby(TASK_GROUP, dropna=False).groups)
 
 
-def normalized_heatmap(table: pd.DataFrame) -> str:
-    """Normalized score (0 = dummy, 1 = perfect), tasks as rows and models as columns."""
-    models = _model_order(table)
-    keys = sorted(table.groupby(TASK_GROUP, dropna=False).groups)
-    grid = np.full((len(keys), len(models)), np.nan)
-    for _, r in table.iterrows():
-        grid[keys.index((r["task"], r["dataset"], r["recipe_overrides"])), models.index(r["model"])] = r["normalized"]
-    fig = _figure(1.5 + 0.9 * len(models), 1.2 + 0.5 * len(keys))
-    ax = fig.subplots()
-    image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=-1, vmax=1, aspect="auto")
-    for (i, j), value in np.ndenumerate(grid):
-        ax.text(j, i, "-" if np.isnan(value) else f"{value:.2f}", ha="center", va="center", fontsize=9)
-    ax.set_xticks(range(len(models)), models, rotation=30, ha="right")
-    ax.set_yticks(range(len(keys)), [task_label(k) for k in keys])
-    fig.colorbar(image, ax=ax, label="normalized score")
-    return _svg(fig)
+def label_width(names: list[str], size: float = 11.0, most: float = LABEL_WIDTH) -> float:
+    """The width the longest of ``names`` needs, at most ``most``."""
+    return min(most, max((text_width(n, size) for n in names), default=40.0)) + 10.0
 
 
-def rank_distribution(table: pd.DataFrame) -> str:
-    """Each model's ``rank / n_models`` on every task (dots) and their mean (diamond); best at the top."""
-    models = _model_order(table)
-    colors = model_colors(models)
-    fig = _figure(1.5 + 0.8 * len(models), 3.6)
-    ax = fig.subplots()
-    for x, model in enumerate(models):
-        ranks = table.loc[table["model"] == model, "normalized_rank"].to_numpy()
-        jitter = np.linspace(-0.15, 0.15, len(ranks)) if len(ranks) > 1 else np.zeros(1)
-        ax.scatter(x + jitter, ranks, color=colors[model], alpha=0.7, s=25)
-        ax.scatter([x], [ranks.mean()], marker="D", color="black", s=40, zorder=3)
-    ax.set_xticks(range(len(models)), models, rotation=30, ha="right")
-    ax.set_ylim(1.05, 0)
-    ax.set_ylabel("rank / n models (per task)")
-    ax.grid(axis="y", alpha=0.3)
-    return _svg(fig)
+def rank_strip(table: pd.DataFrame, labels: Labels) -> str:
+    """Each model's ``rank / n_models`` on every task (dots, hover: the task) and its mean (diamond); one row per
+    model, the best at the top, rank 1 at the left."""
+    models = model_order(table)
+    names = [labels.model(*m) for m in models]
+    chart = Chart(width=560.0, height=rows_height(len(models)), left=label_width(names), top=8.0, label="rank per task")
+    x = Scale(0.0, 1.0, chart.left, chart.left + chart.width)
+    chart.area()
+    chart.x_axis(x, "rank / number of models, per task (left is better)", ticks=[0.0, 0.25, 0.5, 0.75, 1.0])
+    tasks = task_order(table)
+    ys = row_positions(chart, len(models))
+    chart.row_labels(names, ys, chart.left - 10)
+    for (model, overrides), y in zip(models, ys):
+        mine = table[(table["model"] == model) & (table["recipe_overrides"] == overrides)]
+        for _, r in mine.iterrows():
+            k = tasks.index((r["task"], r["dataset"], r["recipe_overrides"]))
+            n = r["rank"] / r["normalized_rank"] if r["normalized_rank"] else float("nan")
+            jitter = ((k * 7) % 11 - 5) * 1.2
+            chart.mark("circle", f"{labels.task(*tasks[k])}: rank {r['rank']:g} of {n:.0f}", cx=x(r["normalized_rank"]),
+                       cy=y + jitter, r=3.5, fill="#1f77b4", fill_opacity=0.55)
+        mean = mine["normalized_rank"].mean()
+        cx = x(mean)
+        chart.mark("path", f"{labels.model(model, overrides)}: mean normalized rank {mean:.3f} over {len(mine)} tasks",
+                   d=f"M{cx:.1f} {y - 6:.1f}L{cx + 6:.1f} {y:.1f}L{cx:.1f} {y + 6:.1f}L{cx - 6:.1f} {y:.1f}Z",
+                   fill="#111")
+    return chart.render()
 
 
-def normalized_against(table: pd.DataFrame, column: str, label: str) -> str:
-    """Normalized score against a cost column (``n_params`` or ``wall_time_s``), log x; colour = model,
-    marker = task."""
-    models = _model_order(table)
-    colors = model_colors(models)
-    keys = sorted(table.groupby(TASK_GROUP, dropna=False).groups)
-    fig = _figure(6.5, 3.6)
-    ax = fig.subplots()
-    for _, r in table.iterrows():
-        marker = MARKERS[keys.index((r["task"], r["dataset"], r["recipe_overrides"])) % len(MARKERS)]
-        ax.scatter(r[column], r["normalized"], color=colors[r["model"]], marker=marker, s=40)
-    ax.set_xscale("symlog", linthresh=1.0)
-    ax.set_xlim(left=0)
-    ax.set_xlabel(label)
-    ax.set_ylabel("normalized score")
-    ax.grid(alpha=0.3)
-    from matplotlib.lines import Line2D
+def normalized_heatmap(table: pd.DataFrame, labels: Labels) -> str:
+    """Normalized score (0 = dummy, 1 = perfect), tasks as rows and models as columns, the value in each cell."""
+    models, tasks = model_order(table), task_order(table)
+    model_names = [labels.model(*m) for m in models]
+    task_names = [labels.task(*t) for t in tasks]
+    cell_w, cell_h = max(44.0, 200.0 / len(models)), max(20.0, MIN_HEIGHT / len(tasks))
+    top = label_width(model_names, 10, 130.0)
+    chart = Chart(width=cell_w * len(models), height=cell_h * len(tasks), left=label_width(task_names, 11, 240.0),
+                  top=top, right=70.0, bottom=8.0, label="normalized score, task by model")
+    by_key = {(r["task"], r["dataset"], r["recipe_overrides"], r["model"]): r for _, r in table.iterrows()}
+    for j, ((model, overrides), name) in enumerate(zip(models, model_names)):
+        x = chart.left + cell_w * (j + 0.5)
+        chart.text(x + 3.5, top - 6, fit(name, 10, top - 8), size=10, rotate=-90, title=name)
+        for i, key in enumerate(tasks):
+            r = by_key.get((*key, model)) if key[2] == overrides else None
+            value = float("nan") if r is None else r["normalized"]
+            fill = diverging(value)
+            y = chart.top + cell_h * i
+            title = (f"{task_names[i]}, {name}: " + ("not run" if r is None else
+                     f"normalized {number(value)} ({r['metric']} {r['mean']:.3f})"))
+            chart.mark("rect", title, x=x - cell_w / 2, y=y, width=cell_w - 1, height=cell_h - 1, fill=fill)
+            chart.text(x, y + cell_h / 2 + 4, "–" if math.isnan(value) else f"{value:.2f}", size=10, anchor="middle",
+                       color=ink_on(fill))
+    chart.row_labels(task_names, [chart.top + cell_h * (i + 0.5) for i in range(len(tasks))], chart.left - 10)
+    chart.area()
+    _colour_key(chart, chart.left + chart.width + 14, chart.top, min(140.0, max(60.0, chart.height)))
+    return chart.render()
 
-    handles = [Line2D([], [], color=colors[m], marker="o", linestyle="none", label=m) for m in models]
-    handles += [Line2D([], [], color="0.4", marker=MARKERS[i % len(MARKERS)], linestyle="none",
-                       label=task_label(k)) for i, k in enumerate(keys)]
-    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8, frameon=False)
-    return _svg(fig)
+
+def _colour_key(chart: Chart, x: float, y: float, height: float) -> None:
+    """A vertical RdYlGn key from -1 (bottom) to 1 (top) with three labels."""
+    steps = 20
+    for k in range(steps):
+        value = 1 - 2 * (k + 0.5) / steps
+        chart.mark("rect", f"normalized {value:.1f}", x=x, y=y + height * k / steps, width=10.0,
+                   height=height / steps + 0.5, fill=diverging(value))
+    for value in (1.0, 0.0, -1.0):
+        chart.text(x + 14, y + height * (1 - value) / 2 + 3.5, f"{value:g}", size=10, color="#666")
 
 
-def all_plots(table: pd.DataFrame) -> dict[str, str]:
-    """Every leaderboard plot as SVG, keyed by its caption.
-
-    Parameters
-    ----------
-    table : DataFrame
-        From :func:`~neuroarena.report.leaderboard.leaderboard`, at least one row.
-    """
-    return {
-        "Score per task with 95% bootstrap CI (dotted bars: ± std over seeds where no CI)": score_intervals(table),
-        "Normalized score, task × model": normalized_heatmap(table),
-        "Rank distribution across tasks": rank_distribution(table),
-        "Normalized score against parameter count": normalized_against(table, "n_params", "parameters"),
-        "Normalized score against training time": normalized_against(table, "wall_time_s", "wall time (s)"),
-    }
+def cost_scatter(table: pd.DataFrame, column: str, name: str, labels: Labels, palette: dict[str, str]) -> str:
+    """Normalized score against a cost (``n_params`` or ``wall_time_s``) on a log axis; models that cost
+    nothing sit at the tick ``0``; colour: model (the page's legend), hover: model, task and values."""
+    rows = table[table["normalized"].notna()]
+    values = rows[column].astype(float)
+    positive = values[values > 0]
+    chart = Chart(width=440.0, height=260.0, left=58.0, label=f"normalized score against {name}")
+    if positive.empty:
+        zero, x = 1.0, Scale(0.1, 10.0, chart.left, chart.left + chart.width, log=True)
+    else:
+        zero = 10 ** (math.floor(math.log10(positive.min())) - 1)
+        x = Scale(zero / 10 ** 0.3, positive.max() * 10 ** 0.3, chart.left, chart.left + chart.width, log=True)
+    low, high = padded(rows["normalized"].tolist() + [0.0, 1.0])
+    y = Scale(low, high, chart.top + chart.height, chart.top)
+    chart.area()
+    if (values > 0).all():
+        chart.x_axis(x, f"{name} (log scale)")
+    else:
+        chart.x_axis(x, f"{name} (log scale; 0 at the left)", ticks=[zero] + [t for t in x.ticks() if t > zero * 5],
+                     names={zero: "0"})
+    chart.y_axis(y, "normalized score")
+    chart.line(chart.left, y(0.0), chart.left + chart.width, y(0.0), color="#999", dash="3 3", title="dummy: 0")
+    for _, r in rows.iterrows():
+        cost = float(r[column])
+        chart.mark("circle", f"{labels.model(r['model'], r['recipe_overrides'])} on "
+                             f"{labels.task(r['task'], r['dataset'], r['recipe_overrides'])}: normalized "
+                             f"{r['normalized']:.3f}, {name} {number(cost)}",
+                   cx=x(max(cost, zero)), cy=y(r["normalized"]), r=4.0, fill=palette[r["model"]], fill_opacity=0.8)
+    return chart.render()

@@ -41,7 +41,7 @@ def test_the_html_page_shows_the_challenge_and_the_published_rows_apart():
     records = records_with_items([_record("rt", "eegnex", 33, 0.8), _record("externalizing", "eegnex", 33, 0.99),
                                   _record("rt", "dummy", 33, 1.0), _record("externalizing", "dummy", 33, 1.0)])
     table = leaderboard(records)
-    page = to_html(table, model_summary(table), paired_tests(records, table), rank_agreement(table), {})
+    page = to_html(table, model_summary(table), paired_tests(records, table), rank_agreement(table), records)
     measured = page[page.index('id="eeg2025"'):page.index('id="eeg2025-published"')]
     assert "eegnex" in measured and f"{0.3 * 0.8 + 0.7 * 0.99:.5f}" in measured and "0.96381" not in measured
     assert "0.96381" in page[page.index('id="eeg2025-published"'):]

@@ -147,6 +147,6 @@ def test_the_leaderboard_links_each_autopsy(tmp_path):
     assert [(a["model"], a["seed"], a["recommendations"]) for a in found] == [("eegnet", 33, 1)]
     assert found[0]["path"] == folder / "autopsy.md"
     empty = pd.DataFrame()
-    page = to_html(pd.DataFrame(columns=["task"]), empty, empty, empty, {},
+    page = to_html(pd.DataFrame(columns=["task"]), empty, empty, empty,
                    autopsies=[{**found[0], "path": "../records/x/autopsy.md"}])
     assert '<a href="../records/x/autopsy.md">seed 33</a>' in page and "<td>0.500</td>" in page

@@ -93,7 +93,10 @@ def test_report_files(tmp_path):
     assert markdown.startswith(to_markdown(table))
     assert "| eegnet | - | 1 | 0.333 | 0.667 |" in markdown  # models across tasks
     assert set(paths) == {"markdown", "csv", "html"}
-    assert paths["html"].read_text().count("<tr") == 1 + 3 + 1 + 3 + 1 + 1 + 1  # 3 tables + header rows
+    page = paths["html"].read_text()
+    leaderboard_rows = page[page.index('id="leaderboard"'):].split("</table>")[0]
+    assert leaderboard_rows.count("<tr") == 1 + 3 and leaderboard_rows.count("data-task=") == 3
+    assert page.count('<section class="task"') == 1  # one per (task, dataset, recipe)
 
 
 def test_report_of_no_records_writes_empty_tables(tmp_path):
@@ -101,7 +104,9 @@ def test_report_of_no_records_writes_empty_tables(tmp_path):
     table, paths = write_report(tmp_path, tmp_path / "report")
     assert len(table) == 0 and "mean_normalized_rank" in table.columns
     assert paths["csv"].read_text().count("\n") == 1
-    assert paths["html"].read_text().count("<tr") == 4  # the header of each of the 4 tables
+    page = paths["html"].read_text()
+    assert 'id="no-results"' in page and "neuroarena eeg" in page
+    assert page.count("<tr") == 2  # the headers of the paired tests and of the agreement
 
 
 def test_a_foundation_model_pretrained_on_the_test_dataset_is_flagged(tmp_path):
