@@ -69,3 +69,43 @@ def test_kind_plots_carry_every_value_on_hover():
     assert "eegnet: top-5 0.600" in svg and "dummy: top-1 0.000" in svg
     svg = predicted_vs_true(np.arange(1000.0), np.arange(1000.0) + 1, "eegnet", most=100)
     assert svg.count("<circle") == 100 and "true 999, predicted 1k" in svg
+
+
+def _page_of(records, **kwargs):
+    from neuroarena.report.comparisons import model_summary, paired_tests, rank_agreement
+    from neuroarena.report.html import to_html
+    from neuroarena.report.leaderboard import leaderboard, records_with_items
+
+    frame = records_with_items(records)
+    table = leaderboard(frame, n_boot=50)
+    return table, to_html(table, model_summary(table), paired_tests(frame, table), rank_agreement(table), frame,
+                          **kwargs)
+
+
+def test_lower_is_better_scores_sort_and_colour_the_right_way():
+    from neuroarena.report.svg import diverging
+    from neuroarena.report.synthetic import synthetic_records
+
+    models = {"dummy": (0.0, 0, 1.0, "baseline"), "good": (0.9, 10, 1.0, "task-specific"),
+              "poor": (0.2, 10, 1.0, "task-specific")}
+    table, page = _page_of(synthetic_records({("rt", "hbn"): ("nrmse", 80, None)}, models, seeds=(1,)))
+    assert table.set_index("model").loc["good", "rank"] == 1  # the lowest NRMSE
+    row = r'<tr class="[^"]*" data-task="rt"[^>]*data-model="(\w+)".*?</tr>'
+    rows = {m.group(1): m.group(0) for m in re.finditer(row, page)}
+    good = table.set_index("model").loc["good"]
+    cell = re.search(r'<td class="" data-v="([^"]+)" style="background:(#\w{6})40">', rows["good"])
+    assert float(cell.group(1)) == pytest.approx(-good["mean"], rel=1e-5)  # signed: descending puts it first
+    assert cell.group(2) == diverging(1.0)  # green: the best of its task
+    assert 'data-first="desc">mean ± std' in page
+    assert "nrmse (lower is better →)" in page
+
+
+def test_each_task_links_the_autopsies_of_its_models():
+    from neuroarena.report.synthetic import MODELS, synthetic_records
+
+    autopsy = {"task": "category", "dataset": "simulated", "model": "eegnet", "seed": 33, "score": 0.5,
+               "recommendations": 2, "path": "../records/category/simulated/eegnet/autopsy/seed-33/autopsy.md"}
+    _, page = _page_of(synthetic_records({("category", "simulated"): ("balanced_accuracy", 40, 0.9)}, MODELS,
+                                         seeds=(33,)), autopsies=[autopsy])
+    section = page[page.index('<section class="task"'):page.index("</section>")]
+    assert f'<a href="{autopsy["path"]}">seed 33</a>' in section
